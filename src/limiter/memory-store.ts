@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { bucketKey, windowKey } from './keys.js';
+import type {
+  BucketPolicy,
+  ChargeRequest,
+  ChargeResult,
+  LimiterStore,
+  RefundRequest,
+  WindowGrant,
+} from './store.js';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /** How often expired buckets and windows are dropped, in ms. Default 10,000. */
+  sweepIntervalMs?: number;
+}
+
+interface BucketState {
+  /** Micro-points, as in the Redis script, so refill needs no division. */
+  tokensMicro: number;
+  updatedAtMs: number;
+  /** When the bucket will be full again; from then on it is the same as no bucket. */
+  fullAtMs: number;
+}
+
+interface WindowEntry {
+  atMs: number;
+  member: string;
+}
+
+interface WindowState {
+  entries: WindowEntry[];
+  expiresAtMs: number;
+}
+
+/**
+ * A {@link LimiterStore} in this process's memory, with the same semantics as the Redis store
+ * (the same contract suite runs against both). For one server process: limits are not shared.
+ * Time is `Date.now()`, so tests can drive it with fake timers.
+ */
+export class MemoryStore implements LimiterStore {
+  readonly kind = 'memory';
+  private readonly buckets = new Map<string, BucketState>();
+  private readonly windows = new Map<string, WindowState>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 10_000);
+    this.sweeper.unref();
+  }
+
+  /** How many buckets and windows are held: idle clients cost nothing once they expire. */
+  get size(): number {
+    return this.buckets.size + this.windows.size;
+  }
+
+  /** The keys held, named as in Redis (`tg:{client}:bucket`, `tg:{client}:w:Type.field`). */
+  *keys(): IterableIterator<string> {
+    yield* this.buckets.keys();
+    yield* this.windows.keys();
+  }
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const now = Date.now();
+    const reservation = randomBytes(9).toString('base64url');
+    const bucket = this.takeFromBucket(request, now);
+    const windows: WindowGrant[] = request.windows.map((window) => {
+      if (!bucket.allowed || window.count <= 0) return { granted: 0, retryAfterMs: 0 };
+      const key = windowKey(request.client, window.name);
+      const state = this.liveWindow(key, window.windowMs, now);
+      const granted = Math.min(window.count, Math.max(0, window.max - state.entries.length));
+      for (let i = 0; i < granted; i++) state.entries.push({ atMs: now, member: `${reservation}:${i}` });
+      if (granted > 0) state.expiresAtMs = now + window.windowMs;
+      if (state.entries.length > 0) this.windows.set(key, state);
+      const oldest = state.entries[0];
+      const retryAfterMs =
+        granted < window.count
+          ? oldest
+            ? Math.max(1, oldest.atMs + window.windowMs - now)
+            : window.windowMs
+          : 0;
+      return { granted, retryAfterMs };
+    });
+    return { ...bucket, windows, reservation };
+  }
+
+  async refund(request: RefundRequest): Promise<void> {
+    const now = Date.now();
+    if (request.bucket && request.refundMilli > 0) {
+      const key = bucketKey(request.client);
+      const state = this.buckets.get(key);
+      if (state) {
+        const capacityMicro = request.bucket.capacityMilli * 1000;
+        const tokens = Math.min(
+          capacityMicro,
+          refilled(state, request.bucket, now) + request.refundMilli * 1000,
+        );
+        if (tokens >= capacityMicro) this.buckets.delete(key);
+        else this.buckets.set(key, bucketState(tokens, request.bucket, now));
+      }
+    }
+    for (const window of request.windows) {
+      if (window.used >= window.granted) continue;
+      const key = windowKey(request.client, window.name);
+      const state = this.windows.get(key);
+      if (!state) continue;
+      const unused = new Set<string>();
+      for (let i = window.used; i < window.granted; i++) unused.add(`${request.reservation}:${i}`);
+      state.entries = state.entries.filter((entry) => !unused.has(entry.member));
+      if (state.entries.length === 0) this.windows.delete(key);
+    }
+  }
+
+  async peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }> {
+    const { remainingMilli, fullAfterMs } = this.takeFromBucket(
+      { client, bucket, costMilli: 0, windows: [] },
+      Date.now(),
+    );
+    return { remainingMilli, fullAfterMs };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.buckets.clear();
+    this.windows.clear();
+  }
+
+  private takeFromBucket(request: ChargeRequest, now: number) {
+    const policy = request.bucket;
+    if (!policy) return { allowed: true, remainingMilli: 0, retryAfterMs: 0, fullAfterMs: 0 };
+    const key = bucketKey(request.client);
+    const capacityMicro = policy.capacityMilli * 1000;
+    const state = this.buckets.get(key);
+    let tokens = state ? refilled(state, policy, now) : capacityMicro;
+    const costMicro = request.costMilli * 1000;
+    const allowed = tokens >= costMicro;
+    if (allowed) {
+      tokens -= costMicro;
+      if (costMicro > 0) this.buckets.set(key, bucketState(tokens, policy, now));
+    }
+    return {
+      allowed,
+      remainingMilli: Math.floor(tokens / 1000),
+      retryAfterMs: allowed ? 0 : Math.ceil((costMicro - tokens) / policy.refillMilliPerSec),
+      fullAfterMs: Math.ceil((capacityMicro - tokens) / policy.refillMilliPerSec),
+    };
+  }
+
+  /** The window with entries older than `windowMs` dropped (a call at t counts until t + windowMs). */
+  private liveWindow(key: string, windowMs: number, now: number): WindowState {
+    const state = this.windows.get(key) ?? { entries: [], expiresAtMs: 0 };
+    const firstLive = state.entries.findIndex((entry) => entry.atMs > now - windowMs);
+    state.entries = firstLive === -1 ? [] : state.entries.slice(firstLive);
+    return state;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, state] of this.windows) if (state.expiresAtMs <= now) this.windows.delete(key);
+    // A bucket refilled to capacity is the same as no bucket: drop it, as the Redis key expires.
+    for (const [key, state] of this.buckets) if (state.fullAtMs <= now) this.buckets.delete(key);
+  }
+}
+
+function refilled(state: BucketState, policy: BucketPolicy, now: number): number {
+  const elapsedMs = Math.max(0, now - state.updatedAtMs);
+  return Math.min(policy.capacityMilli * 1000, state.tokensMicro + elapsedMs * policy.refillMilliPerSec);
+}
+
+function bucketState(tokensMicro: number, policy: BucketPolicy, now: number): BucketState {
+  const fullAfterMs = Math.ceil((policy.capacityMilli * 1000 - tokensMicro) / policy.refillMilliPerSec);
+  return { tokensMicro, updatedAtMs: now, fullAtMs: now + Math.max(1, fullAfterMs) };
+}

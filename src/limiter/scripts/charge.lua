@@ -1,0 +1,79 @@
+-- KEYS[1]=bucket KEYS[2..n+1]=windows
+-- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=cost_milli ARGV[4]=reservation
+-- ARGV[5+3(i-1)..7+3(i-1)]=max, window_ms, count of window i
+-- -> {allowed, remaining_milli, retry_after_ms, full_after_ms, granted_1, retry_after_ms_1, ...}
+--
+-- Takes the cost from the bucket and then up to `count` calls from each window, atomically.
+-- When the bucket cannot hold the cost nothing is taken at all. Integers only: the bucket is
+-- kept in micro-points so that refill (milli-points/s x elapsed ms) needs no division.
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+local capacity_u = tonumber(ARGV[1]) * 1000
+local rate = tonumber(ARGV[2])
+local cost_u = tonumber(ARGV[3]) * 1000
+local reservation = ARGV[4]
+
+local allowed, remaining, retry_after, full_after = 1, 0, 0, 0
+if capacity_u > 0 then
+  local state = redis.call('HMGET', KEYS[1], 'u', 't')
+  local tokens = tonumber(state[1])
+  if tokens == nil then
+    tokens = capacity_u
+  else
+    local elapsed = now - tonumber(state[2])
+    if elapsed > 0 then tokens = math.min(capacity_u, tokens + elapsed * rate) end
+  end
+  if tokens >= cost_u then
+    tokens = tokens - cost_u
+    if cost_u > 0 then
+      redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
+      -- The key lives exactly as long as the bucket is not full: a missing key means full.
+      redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity_u - tokens) / rate)))
+    end
+  else
+    allowed = 0
+    retry_after = math.ceil((cost_u - tokens) / rate)
+  end
+  remaining = math.floor(tokens / 1000)
+  full_after = math.ceil((capacity_u - tokens) / rate)
+end
+
+local result = { allowed, remaining, retry_after, full_after }
+local windows = (#ARGV - 4) / 3
+for i = 1, windows do
+  local key = KEYS[i + 1]
+  local max = tonumber(ARGV[2 + 3 * i])
+  local window_ms = tonumber(ARGV[3 + 3 * i])
+  local count = tonumber(ARGV[4 + 3 * i])
+  local granted, wait = 0, 0
+  if allowed == 1 and count > 0 then
+    -- A call made at t counts until t + window_ms (exclusive): half-open intervals.
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
+    granted = math.min(count, math.max(0, max - redis.call('ZCARD', key)))
+    -- ZADD in chunks: unpack() is bounded by Lua's C stack.
+    local j = 0
+    while j < granted do
+      local entries = {}
+      local last = math.min(granted, j + 1000) - 1
+      for k = j, last do
+        entries[#entries + 1] = now
+        entries[#entries + 1] = reservation .. ':' .. k
+      end
+      redis.call('ZADD', key, unpack(entries))
+      j = last + 1
+    end
+    if granted > 0 then redis.call('PEXPIRE', key, window_ms) end
+    if granted < count then
+      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      if oldest[2] then
+        wait = math.max(1, tonumber(oldest[2]) + window_ms - now)
+      else
+        wait = window_ms
+      end
+    end
+  end
+  result[#result + 1] = granted
+  result[#result + 1] = wait
+end
+return result

@@ -1,0 +1,89 @@
+/**
+ * The limiter store: token buckets and strict sliding windows, and nothing about GraphQL.
+ * Two implementations (Redis, memory) honour one contract, checked by one test suite.
+ *
+ * Units: points are the unit of cost; the store works in milli-points so that fractional
+ * refill rates stay exact in integer arithmetic. Times are milliseconds.
+ */
+
+/** A client's token bucket: holds up to `capacityMilli`, refilled continuously. */
+export interface BucketPolicy {
+  /** Capacity in milli-points (1 point = 1000). Positive integer. */
+  capacityMilli: number;
+  /** Refill rate in milli-points per second. Positive integer. */
+  refillMilliPerSec: number;
+}
+
+/** One strict sliding window to take calls from: at most `max` calls in any `windowMs` interval. */
+export interface WindowTake {
+  /** The window's name within the client, e.g. `Query.data` or `Mutation.login:3f2a…`. */
+  name: string;
+  /** Calls allowed in any interval of `windowMs`. Positive integer. */
+  max: number;
+  /** The window length in milliseconds. Positive integer. */
+  windowMs: number;
+  /** Calls wanted now. Non-negative integer; the store grants up to this many. */
+  count: number;
+}
+
+/** What one operation asks of the store, atomically. */
+export interface ChargeRequest {
+  /** The client's identity, e.g. `ip:203.0.113.7` or `key:ab12…`. Never contains a secret. */
+  client: string;
+  /** The bucket to charge, or `null` to take from windows only. */
+  bucket: BucketPolicy | null;
+  /** Milli-points to take from the bucket (ignored without a bucket). */
+  costMilli: number;
+  /** Windows to take calls from, each granted independently. Untouched when the bucket refuses. */
+  windows: readonly WindowTake[];
+}
+
+/** What a window granted. */
+export interface WindowGrant {
+  /** Calls granted, `0..count`. */
+  granted: number;
+  /** When fewer were granted than asked: milliseconds until one more call would be served; else 0. */
+  retryAfterMs: number;
+}
+
+/** The outcome of a charge. Being refused is a normal result, never a rejection. */
+export interface ChargeResult {
+  /** Whether the bucket held the cost. When `false` nothing was taken, from the bucket or the windows. */
+  allowed: boolean;
+  /** Milli-points left in the bucket after this charge (or before it, when refused). */
+  remainingMilli: number;
+  /** When refused: milliseconds until the bucket will hold the cost; else 0. */
+  retryAfterMs: number;
+  /** Milliseconds until the bucket is full again. */
+  fullAfterMs: number;
+  /** One entry per requested window, in order. All zero grants when the bucket refused. */
+  windows: WindowGrant[];
+  /** Identifies this charge's window entries, so that unused grants can be given back. */
+  reservation: string;
+}
+
+/** Giving back what an operation reserved but did not use. */
+export interface RefundRequest {
+  client: string;
+  bucket: BucketPolicy | null;
+  /** Milli-points to give back; the bucket never rises above its capacity. */
+  refundMilli: number;
+  /** The `reservation` of the charge being refunded. */
+  reservation: string;
+  /** Per window of that charge: its name, how many calls it granted, how many were used. */
+  windows: ReadonlyArray<{ name: string; granted: number; used: number }>;
+}
+
+/** A place to keep buckets and windows. Methods reject only when the store itself fails. */
+export interface LimiterStore {
+  /** A short label for logs: `redis` or `memory`. */
+  readonly kind: string;
+  /** Takes the cost from the bucket and the calls from the windows, atomically. */
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  /** Gives back unused points and grants. */
+  refund(request: RefundRequest): Promise<void>;
+  /** Reads a bucket without changing it: milli-points available now and until full. */
+  peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
