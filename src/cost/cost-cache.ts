@@ -1,0 +1,48 @@
+import type { DocumentNode } from 'graphql';
+
+/**
+ * Results remembered per parsed document (held weakly: Apollo reuses one `DocumentNode` per query
+ * string, and a document that is no longer cached by Apollo is dropped here too) and, within a
+ * document, per operation name and variables, least recently used dropped first.
+ */
+export interface CostCache<T extends object> {
+  /** The value for (`document`, `key`), computing and remembering it on a miss. Errors are not remembered. */
+  getOrCompute(document: DocumentNode, key: string, compute: () => T): T;
+}
+
+/**
+ * Creates a {@link CostCache} holding at most `entriesPerDocument` keys per document.
+ * The value for a key must not depend on anything but the document and the key.
+ */
+export function createCostCache<T extends object>(entriesPerDocument: number): CostCache<T> {
+  const documents = new WeakMap<DocumentNode, Map<string, T>>();
+  return {
+    getOrCompute(document, key, compute) {
+      let entries = documents.get(document);
+      if (!entries) {
+        entries = new Map();
+        documents.set(document, entries);
+      }
+      const hit = entries.get(key);
+      if (hit) {
+        // Re-insert so that Map order is recency order.
+        entries.delete(key);
+        entries.set(key, hit);
+        return hit;
+      }
+      const value = compute();
+      if (entriesPerDocument === 0) return value;
+      entries.set(key, value);
+      if (entries.size > entriesPerDocument) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+      return value;
+    },
+  };
+}
+
+/** The cache key of one request: operation name and variables as sent. */
+export function requestKey(operationName: string | null | undefined, variables: unknown): string {
+  return JSON.stringify([operationName ?? null, variables ?? {}]);
+}

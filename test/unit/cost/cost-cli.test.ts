@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCostCommand } from '../../../src/cli/cost.js';
+import { repoPath } from './schemas.js';
+
+/** Runs the command in-process and captures what it writes. */
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCostCommand(argv, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+const fixture = (name: string) => repoPath(`test/fixtures/cost/${name}`);
+
+/** One line of reason on stderr: no stack trace. */
+function expectOneLineReason(stderr: string, reason: string): void {
+  expect(stderr).toMatch(/^cost: .+\n$/);
+  expect(stderr).not.toMatch(/\n\s+at /);
+  expect(stderr).toContain(reason);
+}
+
+describe('cost command', () => {
+  it('prices a query file against the demo schema folder', async () => {
+    const result = await run(
+      '--schema',
+      repoPath('schema'),
+      fixture('demo-books.graphql'),
+      '--variables',
+      '{"first":5}',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const output = JSON.parse(result.stdout);
+    expect(output.cost).toBe(10);
+    expect(output.fields).toContainEqual({
+      path: 'books',
+      coordinate: 'Query.books',
+      cost: 10,
+      multiplier: 5,
+    });
+  });
+
+  it('declares the directives for SDL that uses them without declaring them', async () => {
+    const result = await run(
+      '--schema',
+      fixture('apollo-docs.graphql'),
+      fixture('apollo-book-query.graphql'),
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).cost).toBe(8);
+  });
+
+  it('applies --default-list-size and --operation', async () => {
+    const query = fixture('demo-books.graphql');
+    const vars = '{"first":2}';
+    const result = await run(
+      '--schema',
+      repoPath('schema'),
+      query,
+      '--variables',
+      vars,
+      '--operation',
+      'Books',
+    );
+    expect(JSON.parse(result.stdout).cost).toBe(4);
+    const unknown = await run(
+      '--schema',
+      repoPath('schema'),
+      query,
+      '--variables',
+      vars,
+      '--operation',
+      'Nope',
+    );
+    expect(unknown.code).toBe(1);
+    expectOneLineReason(unknown.stderr, 'Unknown operation named "Nope"');
+    const related = fixture('pricing-related.graphql');
+    const sized = await run('--schema', fixture('pricing.graphql'), related, '--default-list-size', '4');
+    expect(JSON.parse(sized.stdout).cost).toBe(4);
+    const byDefault = await run('--schema', fixture('pricing.graphql'), related);
+    expect(JSON.parse(byDefault.stdout).cost).toBe(10);
+    const bad = await run('--schema', repoPath('schema'), query, '--default-list-size', 'lots');
+    expect(bad.code).toBe(2);
+  });
+
+  it('fails with 1 on a missing query file', async () => {
+    const result = await run('--schema', repoPath('schema'), fixture('no-such-query.graphql'));
+    expect(result.code).toBe(1);
+    expectOneLineReason(result.stderr, 'cannot read query file');
+  });
+
+  it('fails with 1 on SDL that does not build', async () => {
+    const result = await run('--schema', fixture('broken-schema.graphql'), fixture('demo-books.graphql'));
+    expect(result.code).toBe(1);
+    expectOneLineReason(result.stderr, 'cannot build the schema');
+  });
+
+  it('fails with 1 on a query that does not validate against the schema', async () => {
+    const result = await run('--schema', fixture('apollo-docs.graphql'), fixture('demo-books.graphql'));
+    expect(result.code).toBe(1);
+    expectOneLineReason(result.stderr, 'does not validate');
+  });
+
+  it('fails with 1 on a missing variable and on --variables that are not JSON', async () => {
+    const missing = await run('--schema', repoPath('schema'), fixture('demo-books.graphql'));
+    expect(missing.code).toBe(1);
+    expectOneLineReason(missing.stderr, 'Variable "$first" of required type "Int!" was not provided.');
+    const notJson = await run(
+      '--schema',
+      repoPath('schema'),
+      fixture('demo-books.graphql'),
+      '--variables',
+      '{first:',
+    );
+    expect(notJson.code).toBe(1);
+    expectOneLineReason(notJson.stderr, '--variables is not valid JSON');
+  });
+
+  it('fails with 2 on an unknown flag or missing arguments', async () => {
+    const unknown = await run('--schema', repoPath('schema'), fixture('demo-books.graphql'), '--bogus');
+    expect(unknown.code).toBe(2);
+    expectOneLineReason(unknown.stderr, "Unknown option '--bogus'");
+    const noQuery = await run('--schema', repoPath('schema'));
+    expect(noQuery.code).toBe(2);
+    expectOneLineReason(noQuery.stderr, 'usage: npm run cost');
+  });
+
+  it('runs end to end as `tsx src/cli/cost.ts`', async () => {
+    const { stdout } = await promisify(execFile)(
+      'npx',
+      [
+        'tsx',
+        'src/cli/cost.ts',
+        '--schema',
+        'schema',
+        fixture('demo-books.graphql'),
+        '--variables',
+        '{"first":50}',
+      ],
+      { cwd: repoPath('') },
+    );
+    expect(JSON.parse(stdout).cost).toBe(100);
+  });
+
+  it('exits 1 with one line on stderr when run as a process', async () => {
+    const failure = await promisify(execFile)(
+      'npx',
+      ['tsx', 'src/cli/cost.ts', '--schema', 'schema', 'missing.graphql'],
+      {
+        cwd: repoPath(''),
+      },
+    ).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expectOneLineReason((failure as { stderr: string }).stderr, 'cannot read query file missing.graphql');
+  });
+});
