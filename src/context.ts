@@ -1,4 +1,35 @@
+import type { GraphQLError } from 'graphql';
+import type { RateLimitRule } from './directives/rate-limit.js';
+import type { ClientIdentity } from './identity/client-identity.js';
+
+/**
+ * Admits or refuses one invocation of a `@rateLimit` field. `true` when a grant is in hand;
+ * the RATE_LIMITED error when the window is full; a promise only when the invocation was not
+ * planned and the store must be asked.
+ */
+export interface FieldAdmission {
+  admit(
+    rule: RateLimitRule,
+    args: Record<string, unknown>,
+  ): true | GraphQLError | Promise<true | GraphQLError>;
+}
+
+/** The caller's bucket as this operation left it, for the `rateLimit` query field. */
+export interface RateLimitStatus {
+  cost: number;
+  limit: number;
+  remaining: number;
+  used: number;
+  /** ISO 8601 time at which the bucket will be full again. */
+  resetAt: string;
+}
+
 /** Per-request context shared by the plugin, the directive and the resolvers. */
 export interface TollgateContext {
-  placeholder?: never;
+  /** Who is calling. */
+  client: ClientIdentity;
+  /** Admits `@rateLimit` field invocations; set up by the plugin's charge before execution. */
+  fieldAdmission: FieldAdmission;
+  /** Set by the plugin once the operation is charged (or priced, for a dry run). */
+  rateLimitStatus?: RateLimitStatus;
 }

@@ -1,0 +1,81 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { postGraphQL } from '../../support/http-client.js';
+import { ProcessExit, spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
+
+const SCHEMA_DIR = new URL('../../../schema/', import.meta.url).pathname;
+const temporary: string[] = [];
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A copy of the demo schema with one text replaced, in a folder of its own. */
+function schemaWith(from: string, to: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-schema-'));
+  temporary.push(dir);
+  cpSync(SCHEMA_DIR, dir, { recursive: true });
+  const file = join(dir, 'bookstore.graphql');
+  const sdl = readFileSync(file, 'utf8');
+  expect(sdl).toContain(from);
+  writeFileSync(file, sdl.replace(from, to));
+  return dir;
+}
+
+describe('Tollgate as processes', () => {
+  it('shares one Redis between two server processes: 5 served in total, not 10', async () => {
+    const env = { REDIS_URL: inject('redisUrl') };
+    const servers: TollgateProcess[] = await Promise.all([spawnTollgate(env), spawnTollgate(env)]);
+    try {
+      const headers = { 'x-api-key': `two-processes-${Date.now()}` };
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          postGraphQL((servers[i % 2] as TollgateProcess).url, '{ data { message } }', { headers }),
+        ),
+      );
+      expect(answers.filter((answer) => answer.body.data?.data !== null)).toHaveLength(5);
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  });
+
+  it.each([
+    ['window: "abc"', '@rateLimit(max: 5, window: "abc")'],
+    ['window: "0s"', '@rateLimit(max: 5, window: "0s")'],
+    ['max: 0', '@rateLimit(max: 0, window: "60s")'],
+    ['max: -1', '@rateLimit(max: -1, window: "60s")'],
+  ])('refuses to start with a bad @rateLimit (%s), naming the field', async (_, directive) => {
+    const dir = schemaWith('data: Data @rateLimit(max: 5, window: "60s")', `data: Data ${directive}`);
+    const failure = await spawnTollgate({ TOLLGATE_SCHEMA_DIR: dir }).then(
+      async (server) => {
+        await server.stop();
+        throw new Error('the server started');
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ProcessExit);
+    expect((failure as ProcessExit).code).toBe(1);
+    expect((failure as ProcessExit).output).toMatch(/@rateLimit on Query\.data: /);
+    expect((failure as ProcessExit).output).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses to start with a bad configuration value, naming it', async () => {
+    const failure = await spawnTollgate({ TOLLGATE_TIER_FREE_CAPACITY: 'lots' }).catch(
+      (error: unknown) => error,
+    );
+    expect((failure as ProcessExit).code).toBe(1);
+    expect((failure as ProcessExit).output).toContain('TOLLGATE_TIER_FREE_CAPACITY must be a number');
+  });
+
+  it('starts on the in-memory store without REDIS_URL, and says so once', async () => {
+    const server = await spawnTollgate({});
+    try {
+      const answer = await postGraphQL(server.url, '{ data { message } }');
+      expect(answer.body.data).toEqual({ data: { message: 'Hello from Tollgate!' } });
+      expect(server.output().match(/limits are kept in this process/g)).toHaveLength(1);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+});
