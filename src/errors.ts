@@ -52,3 +52,53 @@ export function tollgateError(
     extensions: { code, ...options.extensions, ...(http ? { http } : {}) },
   });
 }
+
+/** 400: the operation costs more than one operation of this tier may. */
+export function tooExpensiveError(estimated: number, max: number): GraphQLError {
+  return tollgateError(
+    'COST_ESTIMATED_TOO_EXPENSIVE',
+    `This operation's estimated cost (${estimated}) exceeds the maximum of ${max} for one operation.`,
+    { extensions: { 'cost.estimated': estimated, 'cost.max': max } },
+  );
+}
+
+/** 429: the bucket cannot hold the operation's cost now; nothing ran, nothing was taken. */
+export function throttledError(cost: number, availablePoints: number, retryAfterSec: number): GraphQLError {
+  return tollgateError(
+    'RATE_LIMITED',
+    `Throttled: this operation costs ${cost} points and ${availablePoints} are available; try again in ${retryAfterSec} s.`,
+    {
+      extensions: { cost, available: availablePoints, retryAfter: retryAfterSec },
+      headers: { 'Retry-After': String(retryAfterSec) },
+    },
+  );
+}
+
+/** 503: the limiter's store could not decide and the failure policy is `closed`. */
+export function limiterUnavailableError(retryAfterSec: number): GraphQLError {
+  return tollgateError(
+    'RATE_LIMITER_UNAVAILABLE',
+    `The rate limiter is unavailable; try again in ${retryAfterSec} s.`,
+    { extensions: { retryAfter: retryAfterSec }, headers: { 'Retry-After': String(retryAfterSec) } },
+  );
+}
+
+/** In `errors` of a partial result: one invocation of a `@rateLimit` field was over its window. */
+export function fieldRateLimitedError(
+  rule: { coordinate: string; max: number; window: string },
+  retryAfterSec: number,
+): GraphQLError {
+  return tollgateError(
+    'RATE_LIMITED',
+    `${rule.coordinate} is limited to ${rule.max} calls per ${rule.window}; try again in ${retryAfterSec} s.`,
+    {
+      setsHttpStatus: false,
+      extensions: {
+        coordinate: rule.coordinate,
+        limit: rule.max,
+        window: rule.window,
+        retryAfter: retryAfterSec,
+      },
+    },
+  );
+}

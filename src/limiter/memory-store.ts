@@ -119,6 +119,8 @@ export class MemoryStore implements LimiterStore {
     return { remainingMilli, fullAfterMs };
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.buckets.clear();

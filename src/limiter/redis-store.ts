@@ -74,6 +74,10 @@ export class RedisStore implements LimiterStore {
     return { remainingMilli: result.remainingMilli, fullAfterMs: result.fullAfterMs };
   }
 
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

@@ -84,6 +84,23 @@ export interface LimiterStore {
   refund(request: RefundRequest): Promise<void>;
   /** Reads a bucket without changing it: milli-points available now and until full. */
   peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }>;
+  /** Resolves when the store answers (readiness); rejects when it cannot. */
+  ping(): Promise<void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+}
+
+/**
+ * The store could not decide (Redis down, deadline passed) and no fallback may decide instead.
+ * The plugin answers 503 RATE_LIMITER_UNAVAILABLE with `Retry-After: retryAfterSec`.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  constructor(
+    message: string,
+    /** When to try again, in whole seconds. */
+    readonly retryAfterSec = 1,
+  ) {
+    super(message);
+  }
 }

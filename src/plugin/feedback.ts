@@ -1,4 +1,6 @@
 import type { TierConfig } from '../config.js';
+import type { RateLimitStatus } from '../context.js';
+import type { BucketPolicy } from '../limiter/store.js';
 
 /** What the client is told about its bucket after an operation (Shopify's `throttleStatus`). */
 export interface ThrottleStatus {
@@ -11,12 +13,51 @@ export interface ThrottleStatus {
 export interface CostExtension {
   requestedQueryCost: number;
   actualQueryCost: number;
-  throttleStatus: ThrottleStatus;
+  throttleStatus?: ThrottleStatus;
 }
 
 /** Whole seconds for `Retry-After` and the RateLimit `t` parameter: never 0 while waiting is needed. */
 export function wholeSeconds(ms: number): number {
   return ms <= 0 ? 0 : Math.ceil(ms / 1000);
+}
+
+/** A tier's bucket in the store's units. */
+export function bucketPolicy(tier: TierConfig): BucketPolicy {
+  return {
+    capacityMilli: Math.round(tier.capacity * 1000),
+    refillMilliPerSec: Math.round(tier.refillPerSec * 1000),
+  };
+}
+
+/** The `rateLimit` field's answer: the bucket after this operation's charge. */
+export function rateLimitStatus(
+  cost: number,
+  tier: TierConfig,
+  remainingMilli: number,
+  fullAfterMs: number,
+): RateLimitStatus {
+  const remaining = Math.floor(remainingMilli / 1000);
+  return {
+    cost,
+    limit: tier.capacity,
+    remaining,
+    used: tier.capacity - remaining,
+    resetAt: new Date(Date.now() + fullAfterMs).toISOString(),
+  };
+}
+
+/** The bucket as the client will find it once the refund has landed. */
+export function throttleStatus(
+  tier: TierConfig,
+  remainingMilli: number,
+  refundPoints: number,
+): ThrottleStatus {
+  const available = Math.min(tier.capacity * 1000, remainingMilli + refundPoints * 1000) / 1000;
+  return {
+    maximumAvailable: tier.capacity,
+    currentlyAvailable: Math.floor(available),
+    restoreRate: tier.refillPerSec,
+  };
 }
 
 /**
@@ -27,13 +68,13 @@ export function wholeSeconds(ms: number): number {
 export function rateLimitHeaders(
   tierName: string,
   tier: TierConfig,
-  remainingPoints: number,
-  fullAfterMs: number,
+  status: ThrottleStatus,
 ): Record<'RateLimit-Policy' | 'RateLimit', string> {
   const policy = `"${tierName}"`;
   const refillSeconds = Math.ceil(tier.capacity / tier.refillPerSec);
+  const fullAfterMs = ((tier.capacity - status.currentlyAvailable) / tier.refillPerSec) * 1000;
   return {
     'RateLimit-Policy': `${policy};q=${Math.floor(tier.capacity)};w=${refillSeconds}`,
-    RateLimit: `${policy};r=${Math.max(0, Math.floor(remainingPoints))};t=${wholeSeconds(fullAfterMs)}`,
+    RateLimit: `${policy};r=${Math.max(0, status.currentlyAvailable)};t=${wholeSeconds(fullAfterMs)}`,
   };
 }

@@ -1,8 +1,9 @@
 import type { GraphQLError } from 'graphql';
 import type { FieldAdmission } from '../context.js';
 import type { RateLimitRule } from '../directives/rate-limit.js';
-import { tollgateError } from '../errors.js';
-import type { LimiterStore, WindowGrant } from '../limiter/store.js';
+import { fieldRateLimitedError, tollgateError } from '../errors.js';
+import type { LimiterStore, WindowGrant, WindowTake } from '../limiter/store.js';
+import { wholeSeconds } from './feedback.js';
 
 interface WindowLedger {
   rule: RateLimitRule;
@@ -29,9 +30,11 @@ export class FieldGrants implements FieldAdmission {
   private readonly ledgers = new Map<string, WindowLedger>();
   private overflow: OverflowCall[] = [];
 
+  /** @param onRefused told of every refused invocation (metrics, logs). */
   constructor(
     private readonly client: string,
     private readonly store: LimiterStore,
+    private readonly onRefused: (rule: RateLimitRule) => void = () => {},
   ) {}
 
   /** Records what the store granted for a window the plan asked for. */
@@ -43,7 +46,7 @@ export class FieldGrants implements FieldAdmission {
     const ledger = this.ledgers.get(rule.coordinate);
     if (ledger && ledger.invoked < ledger.planned) {
       ledger.invoked += 1;
-      return ledger.invoked <= ledger.granted ? true : rateLimitedField(rule, ledger.retryAfterMs);
+      return ledger.invoked <= ledger.granted ? true : this.refuse(rule, ledger.retryAfterMs);
     }
     return new Promise((settle) => {
       if (this.overflow.length === 0) process.nextTick(() => this.flushOverflow());
@@ -60,27 +63,32 @@ export class FieldGrants implements FieldAdmission {
     }));
   }
 
+  private refuse(rule: RateLimitRule, retryAfterMs: number): GraphQLError {
+    this.onRefused(rule);
+    return fieldRateLimitedError(rule, Math.max(1, wholeSeconds(retryAfterMs)));
+  }
+
   private async flushOverflow(): Promise<void> {
     const calls = this.overflow;
     this.overflow = [];
     const byWindow = new Map<string, OverflowCall[]>();
-    for (const call of calls)
-      byWindow.set(call.rule.coordinate, [...(byWindow.get(call.rule.coordinate) ?? []), call]);
+    for (const call of calls) {
+      const group = byWindow.get(call.rule.coordinate);
+      if (group) group.push(call);
+      else byWindow.set(call.rule.coordinate, [call]);
+    }
     const groups = [...byWindow.values()];
     try {
       const result = await this.store.charge({
         client: this.client,
         bucket: null,
         costMilli: 0,
-        windows: groups.map((group) => {
-          const { rule } = group[0] as OverflowCall;
-          return { name: rule.coordinate, max: rule.max, windowMs: rule.windowMs, count: group.length };
-        }),
+        windows: groups.map((group) => windowTake((group[0] as OverflowCall).rule, group.length)),
       });
       groups.forEach((group, i) => {
         const grant = result.windows[i] ?? { granted: 0, retryAfterMs: 0 };
         group.forEach((call, j) => {
-          call.settle(j < grant.granted ? true : rateLimitedField(call.rule, grant.retryAfterMs));
+          call.settle(j < grant.granted ? true : this.refuse(call.rule, grant.retryAfterMs));
         });
       });
     } catch {
@@ -89,23 +97,31 @@ export class FieldGrants implements FieldAdmission {
   }
 }
 
-/** The error a refused invocation resolves with: the field is null, the operation goes on. */
-export function rateLimitedField(rule: RateLimitRule, retryAfterMs: number): GraphQLError {
-  const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return tollgateError(
-    'RATE_LIMITED',
-    `${rule.coordinate} is limited to ${rule.max} calls per ${rule.window}; try again in ${retryAfter} s.`,
-    {
-      setsHttpStatus: false,
-      extensions: { coordinate: rule.coordinate, limit: rule.max, window: rule.window, retryAfter },
-    },
-  );
+/** The window a rule takes `count` calls from. */
+export function windowTake(rule: RateLimitRule, count: number): WindowTake {
+  return { name: rule.coordinate, max: rule.max, windowMs: rule.windowMs, count };
+}
+
+/**
+ * Sums a plan per window: aliases, list items and fragments of one field share its window.
+ * Returns the windows to take and the rule of each, in the same order.
+ */
+export function plannedWindows(
+  plan: ReadonlyArray<{ coordinate: string; count: number }>,
+  rules: ReadonlyMap<string, RateLimitRule>,
+): Array<{ rule: RateLimitRule; take: WindowTake }> {
+  const counts = new Map<RateLimitRule, number>();
+  for (const { coordinate, count } of plan) {
+    const rule = rules.get(coordinate);
+    if (rule && count > 0) counts.set(rule, (counts.get(rule) ?? 0) + count);
+  }
+  return [...counts].map(([rule, count]) => ({ rule, take: windowTake(rule, count) }));
 }
 
 function storeFailed(rule: RateLimitRule): GraphQLError {
   return tollgateError(
     'RATE_LIMITER_UNAVAILABLE',
-    `${rule.coordinate} could not be admitted: the limiter store failed.`,
+    `${rule.coordinate} could not be admitted: the limiter is unavailable.`,
     {
       setsHttpStatus: false,
       extensions: { coordinate: rule.coordinate },

@@ -1,15 +1,23 @@
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import type { TierConfig, TierName } from '../config.js';
 import type { TollgateContext } from '../context.js';
 import { actualCost, type CostModel, estimateCost, planFieldCalls } from '../cost/index.js';
 import type { RateLimitRule } from '../directives/rate-limit.js';
-import { tollgateError } from '../errors.js';
-import type { BucketPolicy, ChargeResult, LimiterStore, WindowTake } from '../limiter/store.js';
+import { limiterUnavailableError, throttledError, tooExpensiveError } from '../errors.js';
+import { type ChargeResult, type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
+import type { OperationOutcome, TollgateEvents } from '../observe/events.js';
 import { executeDryRun, isDryRun } from './dry-run.js';
-import { type CostExtension, rateLimitHeaders, wholeSeconds } from './feedback.js';
-import { FieldGrants } from './field-grants.js';
+import {
+  bucketPolicy,
+  type CostExtension,
+  rateLimitHeaders,
+  rateLimitStatus,
+  throttleStatus,
+  wholeSeconds,
+} from './feedback.js';
+import { FieldGrants, plannedWindows } from './field-grants.js';
 
 /** Options of {@link createTollgatePlugin}. */
 export interface TollgatePluginOptions {
@@ -24,17 +32,22 @@ export interface TollgatePluginOptions {
   /** `enforce` (default) refuses over-budget operations; `measure` reports and logs only. */
   mode?: 'enforce' | 'measure';
   logger: Logger;
+  /** Told of every priced operation and refused field (metrics, logs). */
+  events?: TollgateEvents;
 }
 
 /** What one operation was priced and charged; kept between the plugin's hooks. */
 interface OperationLedger {
+  outcome: OperationOutcome;
   estimatedCost: number;
   tierName: TierName;
   tier: TierConfig;
+  /** The successful charge, to refund from; `null` when nothing was taken. */
   charge: ChargeResult | null;
   grants: FieldGrants | null;
-  /** Whether resolvers run (not for refusals and dry runs): only then is there an actual cost. */
-  executes: boolean;
+  /** The bucket's milli-points as last seen, for the client's feedback. */
+  remainingMilli: number | null;
+  retryAfterSec?: number;
 }
 
 /**
@@ -44,25 +57,78 @@ interface OperationLedger {
  * and tells the client where it stands (`extensions.cost`, RateLimit headers).
  */
 export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServerPlugin<TollgateContext> {
-  const { store, costModel, rateLimitRules, tiers, logger } = options;
+  const { store, costModel, rateLimitRules, tiers, logger, events = {} } = options;
   const enforce = (options.mode ?? 'enforce') === 'enforce';
   const pendingRefunds = new Set<Promise<void>>();
   const isTracked = (coordinate: string) => rateLimitRules.has(coordinate);
 
-  const refundLater = (client: string, ledger: OperationLedger, actual: number) => {
-    if (!ledger.charge?.allowed) return;
+  /** Takes the price and the planned calls; throws the client's answer when refused. */
+  async function charge(
+    rc: GraphQLRequestContext<TollgateContext>,
+    document: DocumentNode,
+    ledger: OperationLedger,
+  ): Promise<void> {
+    const { client } = rc.contextValue;
+    const request = { variables: rc.request.variables ?? {}, operationName: rc.operationName };
+    const windows = plannedWindows(planFieldCalls(costModel, document, request, isTracked), rateLimitRules);
+    const takes = windows.map((window) => window.take);
+    const policy = bucketPolicy(ledger.tier);
+    let result = await store.charge({
+      client: client.id,
+      bucket: policy,
+      costMilli: ledger.estimatedCost * 1000,
+      windows: takes,
+    });
+    ledger.remainingMilli = result.remainingMilli;
+    if (!result.allowed) {
+      const retryAfterSec = wholeSeconds(result.retryAfterMs);
+      if (enforce) {
+        Object.assign(ledger, { outcome: 'throttled', retryAfterSec });
+        throw throttledError(ledger.estimatedCost, Math.floor(result.remainingMilli / 1000), retryAfterSec);
+      }
+      logger.info(
+        { reason: 'throttled', cost: ledger.estimatedCost, tier: ledger.tierName, enforce },
+        'would throttle',
+      );
+      // Measuring only: run it anyway, still within the strict field windows.
+      result = await store.charge({ client: client.id, bucket: null, costMilli: 0, windows: takes });
+    } else {
+      ledger.charge = result;
+    }
+    const onRefused = (rule: RateLimitRule) =>
+      events.fieldRefused?.({ coordinate: rule.coordinate, tier: ledger.tierName, client: client.id });
+    const grants = new FieldGrants(client.id, store, onRefused);
+    windows.forEach(({ rule, take }, i) => {
+      grants.record(rule, take.count, result.windows[i] ?? { granted: 0, retryAfterMs: 0 });
+    });
+    rc.contextValue.fieldAdmission = grants;
+    ledger.grants = grants;
+    rc.contextValue.rateLimitStatus = rateLimitStatus(
+      ledger.estimatedCost,
+      ledger.tier,
+      result.remainingMilli,
+      result.fullAfterMs,
+    );
+  }
+
+  /** Gives back estimate − actual and the unused grants, off the response's path. */
+  function refundLater(client: string, ledger: OperationLedger, actual: number): void {
+    if (!ledger.charge) return;
+    const refundMilli = Math.max(0, ledger.estimatedCost - actual) * 1000;
+    const windows = ledger.grants?.usage() ?? [];
+    if (refundMilli === 0 && windows.every((window) => window.used >= window.granted)) return;
     const refund = store
       .refund({
         client,
         bucket: bucketPolicy(ledger.tier),
-        refundMilli: Math.max(0, ledger.estimatedCost - actual) * 1000,
+        refundMilli,
         reservation: ledger.charge.reservation,
-        windows: ledger.grants?.usage() ?? [],
+        windows,
       })
       .catch((error: Error) => logger.warn({ err: error.message }, 'refund failed'))
       .finally(() => pendingRefunds.delete(refund));
     pendingRefunds.add(refund);
-  };
+  }
 
   return {
     async serverWillStart() {
@@ -76,88 +142,61 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
 
     async requestDidStart(): Promise<GraphQLRequestListener<TollgateContext>> {
       let ledger: OperationLedger | undefined;
-      let dryRun = false;
 
       return {
         async didResolveOperation(rc) {
           const { client } = rc.contextValue;
           const variables = rc.request.variables ?? {};
-          const request = { variables, operationName: rc.operationName };
           const tier = tiers[client.tier];
-          const estimatedCost = estimateCost(costModel, rc.document, request).cost;
+          const estimatedCost = estimateCost(costModel, rc.document, {
+            variables,
+            operationName: rc.operationName,
+          }).cost;
           ledger = {
+            outcome: 'served',
             estimatedCost,
             tierName: client.tier,
             tier,
             charge: null,
             grants: null,
-            executes: false,
+            remainingMilli: null,
           };
 
           if (estimatedCost > tier.maxCost) {
+            if (enforce) {
+              ledger.outcome = 'too_expensive';
+              throw tooExpensiveError(estimatedCost, tier.maxCost);
+            }
             logger.info(
               { reason: 'too_expensive', cost: estimatedCost, max: tier.maxCost, tier: client.tier, enforce },
-              'operation over the maximum cost',
+              'over the maximum cost',
             );
-            if (enforce) throw tooExpensive(estimatedCost, tier.maxCost);
           }
-
-          if (rc.operation && isDryRun(rc.operation, variables)) {
-            dryRun = true;
-            const bucket = await store.peek(client.id, bucketPolicy(tier));
-            rc.contextValue.rateLimitStatus = statusOf(
-              estimatedCost,
-              tier,
-              bucket.remainingMilli,
-              bucket.fullAfterMs,
-            );
-            return;
+          try {
+            if (rc.operation && isDryRun(rc.operation, variables)) {
+              ledger.outcome = 'dry_run';
+              const bucket = await store.peek(client.id, bucketPolicy(tier));
+              ledger.remainingMilli = bucket.remainingMilli;
+              rc.contextValue.rateLimitStatus = rateLimitStatus(
+                estimatedCost,
+                tier,
+                bucket.remainingMilli,
+                bucket.fullAfterMs,
+              );
+              return;
+            }
+            await charge(rc, rc.document, ledger);
+          } catch (error) {
+            if (ledger.outcome === 'throttled') throw error;
+            const retryAfterSec = error instanceof StoreUnavailableError ? error.retryAfterSec : 1;
+            Object.assign(ledger, { outcome: 'unavailable', retryAfterSec });
+            logger.warn({ err: (error as Error).message }, 'the limiter store could not decide');
+            throw limiterUnavailableError(retryAfterSec);
           }
-
-          const windows = plannedWindows(
-            planFieldCalls(costModel, rc.document, request, isTracked),
-            rateLimitRules,
-          );
-          let charge = await store.charge({
-            client: client.id,
-            bucket: bucketPolicy(tier),
-            costMilli: estimatedCost * 1000,
-            windows,
-          });
-          ledger.charge = charge;
-          if (!charge.allowed) {
-            logger.info(
-              {
-                reason: 'throttled',
-                cost: estimatedCost,
-                tier: client.tier,
-                retryAfterMs: charge.retryAfterMs,
-                enforce,
-              },
-              'operation throttled',
-            );
-            if (enforce) throw throttled(estimatedCost, charge);
-            // Measuring only: run it anyway, still within the strict field windows.
-            charge = await store.charge({ client: client.id, bucket: null, costMilli: 0, windows });
-          }
-          const grants = new FieldGrants(client.id, store);
-          windows.forEach((window, i) => {
-            const rule = rateLimitRules.get(window.name) as RateLimitRule;
-            grants.record(rule, window.count, charge.windows[i] ?? { granted: 0, retryAfterMs: 0 });
-          });
-          rc.contextValue.fieldAdmission = grants;
-          ledger.grants = grants;
-          ledger.executes = true;
-          rc.contextValue.rateLimitStatus = statusOf(
-            estimatedCost,
-            tier,
-            ledger.charge.remainingMilli,
-            ledger.charge.fullAfterMs,
-          );
         },
 
         async responseForOperation(rc) {
-          if (!dryRun) return null;
+          if (ledger?.outcome !== 'dry_run') return null;
           const result = await executeDryRun(
             rc.schema,
             rc.document,
@@ -172,12 +211,18 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
           if (!ledger) return;
           const body = rc.response.body;
           const data = body?.kind === 'single' ? body.singleResult.data : undefined;
-          const actual =
-            ledger.executes && data && rc.document
-              ? actualCost(costModel, rc.document, requestOf(rc), data)
-              : 0;
+          const ran = ledger.outcome === 'served' && data;
+          const actual = ran && rc.document ? actualCost(costModel, rc.document, requestOf(rc), data) : 0;
           refundLater(rc.contextValue.client.id, ledger, actual);
           tellClient(rc, ledger, actual);
+          events.operation?.({
+            outcome: ledger.outcome,
+            tier: ledger.tierName,
+            client: rc.contextValue.client.id,
+            estimatedCost: ledger.estimatedCost,
+            actualCost: actual,
+            ...(ledger.retryAfterSec === undefined ? {} : { retryAfterSec: ledger.retryAfterSec }),
+          });
         },
       };
     },
@@ -188,89 +233,19 @@ function requestOf(rc: GraphQLRequestContext<TollgateContext>) {
   return { variables: rc.request.variables ?? {}, operationName: rc.operationName ?? null };
 }
 
-/** Sets `extensions.cost` and the RateLimit headers; the bucket as it stands once refunded. */
+/** Sets `extensions.cost` and the RateLimit headers: the bucket as it stands once refunded. */
 function tellClient(
   rc: GraphQLRequestContext<TollgateContext>,
   ledger: OperationLedger,
   actual: number,
 ): void {
-  const status = rc.contextValue.rateLimitStatus;
-  const refund = ledger.executes ? Math.max(0, ledger.estimatedCost - actual) : 0;
-  const remainingMilli = ledger.charge
-    ? ledger.charge.remainingMilli
-    : status
-      ? status.remaining * 1000
-      : null;
-  const capacityMilli = ledger.tier.capacity * 1000;
-  const available =
-    remainingMilli === null ? null : Math.min(capacityMilli, remainingMilli + refund * 1000) / 1000;
-  const cost: Partial<CostExtension> = {
-    requestedQueryCost: ledger.estimatedCost,
-    actualQueryCost: actual,
-  };
-  if (available !== null) {
-    cost.throttleStatus = {
-      maximumAvailable: ledger.tier.capacity,
-      currentlyAvailable: Math.floor(available),
-      restoreRate: ledger.tier.refillPerSec,
-    };
-    const fullAfterMs = Math.ceil(((ledger.tier.capacity - available) / ledger.tier.refillPerSec) * 1000);
-    const headers = rateLimitHeaders(ledger.tierName, ledger.tier, available, fullAfterMs);
+  const cost: CostExtension = { requestedQueryCost: ledger.estimatedCost, actualQueryCost: actual };
+  if (ledger.remainingMilli !== null) {
+    const refund = ledger.charge ? Math.max(0, ledger.estimatedCost - actual) : 0;
+    cost.throttleStatus = throttleStatus(ledger.tier, ledger.remainingMilli, refund);
+    const headers = rateLimitHeaders(ledger.tierName, ledger.tier, cost.throttleStatus);
     for (const [name, value] of Object.entries(headers)) rc.response.http.headers.set(name, value);
   }
   const body = rc.response.body;
-  if (body?.kind === 'single') {
-    body.singleResult.extensions = { ...body.singleResult.extensions, cost };
-  }
-}
-
-function bucketPolicy(tier: TierConfig): BucketPolicy {
-  return {
-    capacityMilli: Math.round(tier.capacity * 1000),
-    refillMilliPerSec: Math.round(tier.refillPerSec * 1000),
-  };
-}
-
-function statusOf(cost: number, tier: TierConfig, remainingMilli: number, fullAfterMs: number) {
-  const remaining = Math.floor(remainingMilli / 1000);
-  return {
-    cost,
-    limit: tier.capacity,
-    remaining,
-    used: tier.capacity - remaining,
-    resetAt: new Date(Date.now() + fullAfterMs).toISOString(),
-  };
-}
-
-/** Sums the plan per window: aliases and list items of one field share its window. */
-function plannedWindows(
-  plan: ReadonlyArray<{ coordinate: string; count: number }>,
-  rules: ReadonlyMap<string, RateLimitRule>,
-): WindowTake[] {
-  const counts = new Map<string, number>();
-  for (const { coordinate, count } of plan) counts.set(coordinate, (counts.get(coordinate) ?? 0) + count);
-  return [...counts].flatMap(([coordinate, count]) => {
-    const rule = rules.get(coordinate);
-    return rule && count > 0 ? [{ name: coordinate, max: rule.max, windowMs: rule.windowMs, count }] : [];
-  });
-}
-
-function tooExpensive(estimated: number, max: number): GraphQLError {
-  return tollgateError(
-    'COST_ESTIMATED_TOO_EXPENSIVE',
-    `This operation's estimated cost (${estimated}) exceeds the maximum of ${max} for one operation.`,
-    { extensions: { 'cost.estimated': estimated, 'cost.max': max } },
-  );
-}
-
-function throttled(cost: number, charge: ChargeResult): GraphQLError {
-  const retryAfter = wholeSeconds(charge.retryAfterMs);
-  return tollgateError(
-    'RATE_LIMITED',
-    `Throttled: this operation costs ${cost} points and ${Math.floor(charge.remainingMilli / 1000)} are available; try again in ${retryAfter} s.`,
-    {
-      extensions: { cost, available: Math.floor(charge.remainingMilli / 1000), retryAfter },
-      headers: { 'Retry-After': String(retryAfter) },
-    },
-  );
+  if (body?.kind === 'single') body.singleResult.extensions = { ...body.singleResult.extensions, cost };
 }
