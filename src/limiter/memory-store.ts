@@ -65,16 +65,18 @@ export class MemoryStore implements LimiterStore {
     const reservation = randomBytes(9).toString('base64url');
     const bucket = this.takeFromBucket(request, now);
     const windows: WindowGrant[] = request.windows.map((window) => {
-      if (!bucket.allowed || window.count <= 0) return { granted: 0, retryAfterMs: 0 };
-      const key = windowKey(request.client, window.name);
+      if (!bucket.allowed) return { granted: 0, retryAfterMs: 0 };
+      const key = windowKey(window.owner ?? request.client, window.name);
       const state = this.liveWindow(key, window.windowMs, now);
-      const granted = Math.min(window.count, Math.max(0, window.max - state.entries.length));
+      const used = state.entries.length;
+      const granted = Math.min(window.count, Math.max(0, window.max - used));
       for (let i = 0; i < granted; i++) state.entries.push({ atMs: now, member: `${reservation}:${i}` });
       if (granted > 0) state.expiresAtMs = now + window.windowMs;
       if (state.entries.length > 0) this.windows.set(key, state);
       const oldest = state.entries[0];
+      // Refused, or (when only looking) full: say when one more call would be served.
       const retryAfterMs =
-        granted < window.count
+        granted < window.count || (window.count === 0 && used >= window.max)
           ? oldest
             ? Math.max(1, oldest.atMs + window.windowMs - now)
             : window.windowMs
@@ -101,7 +103,7 @@ export class MemoryStore implements LimiterStore {
     }
     for (const window of request.windows) {
       if (window.used >= window.granted) continue;
-      const key = windowKey(request.client, window.name);
+      const key = windowKey(window.owner ?? request.client, window.name);
       const state = this.windows.get(key);
       if (!state) continue;
       const unused = new Set<string>();

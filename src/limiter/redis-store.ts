@@ -32,10 +32,51 @@ export class RedisStore implements LimiterStore {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const reservation = randomBytes(9).toString('base64url');
+    const foreign = request.windows.some((window) => window.owner !== undefined && window.owner !== request.client);
+    // One script per decision. On a Cluster a script may only touch one slot, so windows shared
+    // between clients (keyed by an argument) are taken in a second step, once the bucket said yes.
+    if (!foreign || !this.isCluster) return this.chargeOnce(request, reservation);
+    const own = request.windows.filter((window) => (window.owner ?? request.client) === request.client);
+    const first = await this.chargeOnce({ ...request, windows: own }, reservation);
+    const grants = new Map(own.map((window, i) => [window, first.windows[i]]));
+    if (first.allowed) {
+      const byOwner = groupBy(
+        request.windows.filter((window) => !grants.has(window)),
+        (window) => window.owner as string,
+      );
+      await Promise.all(
+        [...byOwner].map(async ([owner, windows]) => {
+          const taken = await this.chargeOnce({ client: owner, bucket: null, costMilli: 0, windows }, reservation);
+          windows.forEach((window, i) => grants.set(window, taken.windows[i]));
+        }),
+      );
+    }
+    const windows = request.windows.map((window) => grants.get(window) ?? { granted: 0, retryAfterMs: 0 });
+    return { ...first, windows };
+  }
+
+  async refund(request: RefundRequest): Promise<void> {
+    const unused = request.windows.filter((window) => window.used < window.granted);
+    const foreign = unused.filter((window) => window.owner !== undefined && window.owner !== request.client);
+    if (foreign.length === 0 || !this.isCluster) return this.refundOnce(request, unused);
+    const byOwner = groupBy(foreign, (window) => window.owner as string);
+    await Promise.all([
+      this.refundOnce(request, unused.filter((window) => !foreign.includes(window))),
+      ...[...byOwner].map(([owner, windows]) =>
+        this.refundOnce({ ...request, client: owner, bucket: null, refundMilli: 0 }, windows),
+      ),
+    ]);
+  }
+
+  private get isCluster(): boolean {
+    return 'isCluster' in this.redis && this.redis.isCluster;
+  }
+
+  private async chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
     const keys = [bucketKey(request.client)];
     const args: Array<string | number> = [...bucketArgs(request.bucket), request.costMilli, reservation];
     for (const window of request.windows) {
-      keys.push(windowKey(request.client, window.name));
+      keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.max, window.windowMs, window.count);
     }
     const reply = await this.redis.tollgateCharge(keys.length, ...keys, ...args);
@@ -53,19 +94,14 @@ export class RedisStore implements LimiterStore {
     };
   }
 
-  async refund(request: RefundRequest): Promise<void> {
+  private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
+    if (windows.length === 0 && (request.bucket === null || request.refundMilli <= 0)) return;
     const keys = [bucketKey(request.client)];
-    const args: Array<string | number> = [
-      ...bucketArgs(request.bucket),
-      request.refundMilli,
-      request.reservation,
-    ];
-    for (const window of request.windows) {
-      if (window.used >= window.granted) continue;
-      keys.push(windowKey(request.client, window.name));
+    const args: Array<string | number> = [...bucketArgs(request.bucket), request.refundMilli, request.reservation];
+    for (const window of windows) {
+      keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.used, window.granted - 1);
     }
-    if (keys.length === 1 && (request.bucket === null || request.refundMilli <= 0)) return;
     await this.redis.tollgateRefund(keys.length, ...keys, ...args);
   }
 
@@ -85,4 +121,15 @@ export class RedisStore implements LimiterStore {
 
 function bucketArgs(bucket: BucketPolicy | null): [number, number] {
   return bucket ? [bucket.capacityMilli, bucket.refillMilliPerSec] : [0, 1];
+}
+
+// Map.groupBy arrived in Node 21; we run on 20.
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(item);
+    else groups.set(keyOf(item), [item]);
+  }
+  return groups;
 }

@@ -22,8 +22,13 @@ export interface WindowTake {
   max: number;
   /** The window length in milliseconds. Positive integer. */
   windowMs: number;
-  /** Calls wanted now. Non-negative integer; the store grants up to this many. */
+  /** Calls wanted now. Non-negative integer; the store grants up to this many. 0 only looks. */
   count: number;
+  /**
+   * Whose window it is, when not the charging client's: a window shared by every client, such
+   * as one keyed by a user name (`@rateLimit(keyBy:)`). Default: `ChargeRequest.client`.
+   */
+  owner?: string;
 }
 
 /** What one operation asks of the store, atomically. */
@@ -42,7 +47,10 @@ export interface ChargeRequest {
 export interface WindowGrant {
   /** Calls granted, `0..count`. */
   granted: number;
-  /** When fewer were granted than asked: milliseconds until one more call would be served; else 0. */
+  /**
+   * When fewer were granted than asked (or, for a look with count 0, when the window is full):
+   * milliseconds until one more call would be served; else 0.
+   */
   retryAfterMs: number;
 }
 
@@ -70,8 +78,8 @@ export interface RefundRequest {
   refundMilli: number;
   /** The `reservation` of the charge being refunded. */
   reservation: string;
-  /** Per window of that charge: its name, how many calls it granted, how many were used. */
-  windows: ReadonlyArray<{ name: string; granted: number; used: number }>;
+  /** Per window of that charge: its name (and owner), how many calls it granted, how many were used. */
+  windows: ReadonlyArray<{ name: string; owner?: string; granted: number; used: number }>;
 }
 
 /** A place to keep buckets and windows. Methods reject only when the store itself fails. */

@@ -1,12 +1,13 @@
 import type { GraphQLError } from 'graphql';
 import type { FieldAdmission } from '../context.js';
-import type { RateLimitRule } from '../directives/rate-limit.js';
+import { type RateLimitRule, windowOwner } from '../directives/rate-limit.js';
 import { fieldRateLimitedError, tollgateError } from '../errors.js';
 import type { LimiterStore, WindowGrant, WindowTake } from '../limiter/store.js';
 import { wholeSeconds } from './feedback.js';
 
 interface WindowLedger {
   rule: RateLimitRule;
+  owner: string | undefined;
   /** Invocations the plan expected, and asked the store for. */
   planned: number;
   /** Of those, what the store granted, and when it would grant one more. */
@@ -18,6 +19,7 @@ interface WindowLedger {
 
 interface OverflowCall {
   rule: RateLimitRule;
+  owner: string | undefined;
   settle: (admission: true | GraphQLError) => void;
 }
 
@@ -38,26 +40,38 @@ export class FieldGrants implements FieldAdmission {
   ) {}
 
   /** Records what the store granted for a window the plan asked for. */
-  record(rule: RateLimitRule, planned: number, grant: WindowGrant): void {
-    this.ledgers.set(rule.coordinate, { rule, planned, ...grant, invoked: 0 });
+  record(window: PlannedWindow, grant: WindowGrant): void {
+    const { rule, take } = window;
+    this.ledgers.set(windowId(rule, take.owner), {
+      rule,
+      owner: take.owner,
+      planned: take.count,
+      ...grant,
+      invoked: 0,
+    });
   }
 
-  admit(rule: RateLimitRule): true | GraphQLError | Promise<true | GraphQLError> {
-    const ledger = this.ledgers.get(rule.coordinate);
+  admit(
+    rule: RateLimitRule,
+    args: Readonly<Record<string, unknown>>,
+  ): true | GraphQLError | Promise<true | GraphQLError> {
+    const owner = windowOwner(rule, args);
+    const ledger = this.ledgers.get(windowId(rule, owner));
     if (ledger && ledger.invoked < ledger.planned) {
       ledger.invoked += 1;
       return ledger.invoked <= ledger.granted ? true : this.refuse(rule, ledger.retryAfterMs);
     }
     return new Promise((settle) => {
       if (this.overflow.length === 0) process.nextTick(() => this.flushOverflow());
-      this.overflow.push({ rule, settle });
+      this.overflow.push({ rule, owner, settle });
     });
   }
 
   /** Per window: what was granted and how much of it was used, for giving the rest back. */
-  usage(): Array<{ name: string; granted: number; used: number }> {
+  usage(): Array<{ name: string; owner?: string; granted: number; used: number }> {
     return [...this.ledgers.values()].map((ledger) => ({
-      name: ledger.rule.coordinate,
+      name: ledger.rule.name,
+      ...(ledger.owner === undefined ? {} : { owner: ledger.owner }),
       granted: ledger.granted,
       used: Math.min(ledger.invoked, ledger.granted),
     }));
@@ -73,9 +87,10 @@ export class FieldGrants implements FieldAdmission {
     this.overflow = [];
     const byWindow = new Map<string, OverflowCall[]>();
     for (const call of calls) {
-      const group = byWindow.get(call.rule.coordinate);
+      const id = windowId(call.rule, call.owner);
+      const group = byWindow.get(id);
       if (group) group.push(call);
-      else byWindow.set(call.rule.coordinate, [call]);
+      else byWindow.set(id, [call]);
     }
     const groups = [...byWindow.values()];
     try {
@@ -83,7 +98,10 @@ export class FieldGrants implements FieldAdmission {
         client: this.client,
         bucket: null,
         costMilli: 0,
-        windows: groups.map((group) => windowTake((group[0] as OverflowCall).rule, group.length)),
+        windows: groups.map((group) => {
+          const { rule, owner } = group[0] as OverflowCall;
+          return windowTake(rule, group.length, owner);
+        }),
       });
       groups.forEach((group, i) => {
         const grant = result.windows[i] ?? { granted: 0, retryAfterMs: 0 };
@@ -97,25 +115,43 @@ export class FieldGrants implements FieldAdmission {
   }
 }
 
-/** The window a rule takes `count` calls from. */
-export function windowTake(rule: RateLimitRule, count: number): WindowTake {
-  return { name: rule.coordinate, max: rule.max, windowMs: rule.windowMs, count };
+/** A window the plan takes calls from, and the rule it belongs to. */
+export interface PlannedWindow {
+  rule: RateLimitRule;
+  take: WindowTake;
+}
+
+/** The window a rule takes `count` calls from (owned by the client unless `owner` is given). */
+export function windowTake(rule: RateLimitRule, count: number, owner?: string): WindowTake {
+  const take: WindowTake = { name: rule.name, max: rule.max, windowMs: rule.windowMs, count };
+  if (owner !== undefined) take.owner = owner;
+  return take;
 }
 
 /**
- * Sums a plan per window: aliases, list items and fragments of one field share its window.
- * Returns the windows to take and the rule of each, in the same order.
+ * Sums a plan per window: aliases, list items and fragments of one field share its window (or,
+ * for a `keyBy` rule, its window per argument value). One plan entry feeds every rule of its field.
  */
 export function plannedWindows(
-  plan: ReadonlyArray<{ coordinate: string; count: number }>,
-  rules: ReadonlyMap<string, RateLimitRule>,
-): Array<{ rule: RateLimitRule; take: WindowTake }> {
-  const counts = new Map<RateLimitRule, number>();
-  for (const { coordinate, count } of plan) {
-    const rule = rules.get(coordinate);
-    if (rule && count > 0) counts.set(rule, (counts.get(rule) ?? 0) + count);
+  plan: ReadonlyArray<{ coordinate: string; args: Readonly<Record<string, unknown>>; count: number }>,
+  rules: ReadonlyMap<string, readonly RateLimitRule[]>,
+): PlannedWindow[] {
+  const windows = new Map<string, PlannedWindow>();
+  for (const { coordinate, args, count } of plan) {
+    if (count <= 0) continue;
+    for (const rule of rules.get(coordinate) ?? []) {
+      const owner = windowOwner(rule, args);
+      const id = windowId(rule, owner);
+      const window = windows.get(id);
+      if (window) window.take.count += count;
+      else windows.set(id, { rule, take: windowTake(rule, count, owner) });
+    }
   }
-  return [...counts].map(([rule, count]) => ({ rule, take: windowTake(rule, count) }));
+  return [...windows.values()];
+}
+
+function windowId(rule: RateLimitRule, owner: string | undefined): string {
+  return owner === undefined ? rule.name : `${rule.name}\u0000${owner}`;
 }
 
 function storeFailed(rule: RateLimitRule): GraphQLError {

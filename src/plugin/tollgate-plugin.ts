@@ -25,8 +25,8 @@ export interface TollgatePluginOptions {
   store: LimiterStore;
   /** The schema's prices (`createCostModel`). */
   costModel: CostModel;
-  /** Every `@rateLimit` of the schema (`readRateLimitRules`). */
-  rateLimitRules: ReadonlyMap<string, RateLimitRule>;
+  /** Every `@rateLimit` of the schema, by field coordinate (`readRateLimitRules`). */
+  rateLimitRules: ReadonlyMap<string, readonly RateLimitRule[]>;
   /** Bucket sizes per tier. */
   tiers: Readonly<Record<TierName, TierConfig>>;
   /** `enforce` (default) refuses over-budget operations; `measure` reports and logs only. */
@@ -98,8 +98,8 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
     const onRefused = (rule: RateLimitRule) =>
       events.fieldRefused?.({ coordinate: rule.coordinate, tier: ledger.tierName, client: client.id });
     const grants = new FieldGrants(client.id, store, onRefused);
-    windows.forEach(({ rule, take }, i) => {
-      grants.record(rule, take.count, result.windows[i] ?? { granted: 0, retryAfterMs: 0 });
+    windows.forEach((window, i) => {
+      grants.record(window, result.windows[i] ?? { granted: 0, retryAfterMs: 0 });
     });
     rc.contextValue.fieldAdmission = grants;
     ledger.grants = grants;

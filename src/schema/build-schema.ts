@@ -18,7 +18,7 @@ export function readSchemaFolder(folder: string): string[] {
 export interface TollgateSchema {
   schema: GraphQLSchema;
   costModel: CostModel;
-  rateLimitRules: ReadonlyMap<string, RateLimitRule>;
+  rateLimitRules: ReadonlyMap<string, readonly RateLimitRule[]>;
 }
 
 /**

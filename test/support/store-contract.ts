@@ -213,6 +213,46 @@ export function describeStoreContract(
       expect(results.filter((r) => r.allowed)).toHaveLength(16);
     });
 
+    it('only looks when asked for 0 calls: says whether the window is full, takes nothing', async () => {
+      const c = client();
+      const look = { name: 'Query.data', max: 2, windowMs: 60_000, count: 0 };
+      expect(
+        (await store.charge({ client: c, bucket: null, costMilli: 0, windows: [look] })).windows,
+      ).toEqual([{ granted: 0, retryAfterMs: 0 }]);
+      await store.charge({ client: c, bucket: null, costMilli: 0, windows: [{ ...look, count: 2 }] });
+      const full = await store.charge({ client: c, bucket: null, costMilli: 0, windows: [look] });
+      expect(full.windows[0]?.granted).toBe(0);
+      expect(full.windows[0]?.retryAfterMs).toBeGreaterThan(59_000);
+    });
+
+    it('shares a window between clients when it has an owner of its own', async () => {
+      const owner = `shared:${randomUUID()}`;
+      const login = { name: 'Mutation.login', max: 3, windowMs: 60_000, count: 2, owner };
+      const policy = bucket(100, 1);
+      const first = await store.charge({
+        client: client(),
+        bucket: policy,
+        costMilli: points(1),
+        windows: [login],
+      });
+      const second = await store.charge({
+        client: client(),
+        bucket: policy,
+        costMilli: points(1),
+        windows: [login],
+      });
+      expect([first.windows[0]?.granted, second.windows[0]?.granted]).toEqual([2, 1]);
+      await store.refund({
+        client: 'someone-else',
+        bucket: null,
+        refundMilli: 0,
+        reservation: first.reservation,
+        windows: [{ name: 'Mutation.login', owner, granted: 2, used: 1 }],
+      });
+      const third = await store.charge({ client: client(), bucket: null, costMilli: 0, windows: [login] });
+      expect(third.windows[0]?.granted).toBe(1);
+    });
+
     it('leaves nothing behind once the window has passed and the bucket is full again', async () => {
       const c = client();
       await store.charge({

@@ -1,6 +1,6 @@
 -- KEYS[1]=bucket KEYS[2..n+1]=windows
 -- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=cost_milli ARGV[4]=reservation
--- ARGV[5+3(i-1)..7+3(i-1)]=max, window_ms, count of window i
+-- ARGV[5+3(i-1)..7+3(i-1)]=max, window_ms, count of window i (count 0: only look)
 -- -> {allowed, remaining_milli, retry_after_ms, full_after_ms, granted_1, retry_after_ms_1, ...}
 --
 -- Takes the cost from the bucket and then up to `count` calls from each window, atomically.
@@ -47,10 +47,11 @@ for i = 1, windows do
   local window_ms = tonumber(ARGV[3 + 3 * i])
   local count = tonumber(ARGV[4 + 3 * i])
   local granted, wait = 0, 0
-  if allowed == 1 and count > 0 then
+  if allowed == 1 then
     -- A call made at t counts until t + window_ms (exclusive): half-open intervals.
     redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
-    granted = math.min(count, math.max(0, max - redis.call('ZCARD', key)))
+    local used = redis.call('ZCARD', key)
+    granted = math.min(count, math.max(0, max - used))
     -- ZADD in chunks: unpack() is bounded by Lua's C stack.
     local j = 0
     while j < granted do
@@ -64,7 +65,8 @@ for i = 1, windows do
       j = last + 1
     end
     if granted > 0 then redis.call('PEXPIRE', key, window_ms) end
-    if granted < count then
+    -- Refused, or (when only looking) full: say when one more call would be served.
+    if granted < count or (count == 0 and used >= max) then
       local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
       if oldest[2] then
         wait = math.max(1, tonumber(oldest[2]) + window_ms - now)
