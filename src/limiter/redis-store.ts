@@ -32,7 +32,9 @@ export class RedisStore implements LimiterStore {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const reservation = randomBytes(9).toString('base64url');
-    const foreign = request.windows.some((window) => window.owner !== undefined && window.owner !== request.client);
+    const foreign = request.windows.some(
+      (window) => window.owner !== undefined && window.owner !== request.client,
+    );
     // One script per decision. On a Cluster a script may only touch one slot, so windows shared
     // between clients (keyed by an argument) are taken in a second step, once the bucket said yes.
     if (!foreign || !this.isCluster) return this.chargeOnce(request, reservation);
@@ -46,8 +48,13 @@ export class RedisStore implements LimiterStore {
       );
       await Promise.all(
         [...byOwner].map(async ([owner, windows]) => {
-          const taken = await this.chargeOnce({ client: owner, bucket: null, costMilli: 0, windows }, reservation);
-          windows.forEach((window, i) => grants.set(window, taken.windows[i]));
+          const taken = await this.chargeOnce(
+            { client: owner, bucket: null, costMilli: 0, windows },
+            reservation,
+          );
+          windows.forEach((window, i) => {
+            grants.set(window, taken.windows[i]);
+          });
         }),
       );
     }
@@ -61,7 +68,10 @@ export class RedisStore implements LimiterStore {
     if (foreign.length === 0 || !this.isCluster) return this.refundOnce(request, unused);
     const byOwner = groupBy(foreign, (window) => window.owner as string);
     await Promise.all([
-      this.refundOnce(request, unused.filter((window) => !foreign.includes(window))),
+      this.refundOnce(
+        request,
+        unused.filter((window) => !foreign.includes(window)),
+      ),
       ...[...byOwner].map(([owner, windows]) =>
         this.refundOnce({ ...request, client: owner, bucket: null, refundMilli: 0 }, windows),
       ),
@@ -97,7 +107,11 @@ export class RedisStore implements LimiterStore {
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
     if (windows.length === 0 && (request.bucket === null || request.refundMilli <= 0)) return;
     const keys = [bucketKey(request.client)];
-    const args: Array<string | number> = [...bucketArgs(request.bucket), request.refundMilli, request.reservation];
+    const args: Array<string | number> = [
+      ...bucketArgs(request.bucket),
+      request.refundMilli,
+      request.reservation,
+    ];
     for (const window of windows) {
       keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.used, window.granted - 1);

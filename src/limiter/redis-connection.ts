@@ -1,0 +1,103 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** One start-up node of a Redis Cluster. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Options of {@link createRedisClient}: exactly one of `url` and `clusterNodes`. */
+export interface RedisConnectionOptions {
+  /** A single Redis, e.g. `redis://127.0.0.1:6379`. */
+  url?: string;
+  /** Start-up nodes of a Redis Cluster (any few masters; the rest is discovered). */
+  clusterNodes?: readonly RedisNode[];
+  /**
+   * The deadline the limiter gives each Redis call, in ms. Default 100. The client's own
+   * `commandTimeout` is a looser backstop (see {@link commandBackstopMs}): the limiter enforces the
+   * deadline itself, so that it can still read a late reply and undo what it charged.
+   */
+  timeoutMs?: number;
+  /** Longest pause between reconnection attempts, in ms. Default 500. */
+  maxReconnectDelayMs?: number;
+}
+
+/** The default deadline of one Redis call, in ms. */
+export const DEFAULT_REDIS_TIMEOUT_MS = 100;
+
+/**
+ * How long ioredis itself lets a command wait for its reply: ten deadlines, at least one second.
+ * Past the limiter's deadline the caller has already been answered; waiting on lets a late reply
+ * arrive, so that a charge Redis did make after all can be refunded instead of counted twice.
+ */
+export function commandBackstopMs(timeoutMs: number): number {
+  return Math.max(1000, timeoutMs * 10);
+}
+
+/**
+ * Creates the limiter's Redis connection (a single server or a Cluster), tuned to fail fast:
+ * commands are never queued while disconnected (`enableOfflineQueue: false`), never retried
+ * (`maxRetriesPerRequest: 0`) nor resent after a reconnect (`autoResendUnfulfilledCommands:
+ * false`: a resent charge would be counted twice), and the client reconnects forever with a
+ * short backoff, so shared limits come back by themselves when Redis does.
+ */
+export function createRedisClient(options: RedisConnectionOptions): Redis | Cluster {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
+  const maxDelayMs = options.maxReconnectDelayMs ?? 500;
+  const reconnectDelayMs = (attempt: number) => Math.min(50 * attempt, maxDelayMs);
+  const redisOptions: RedisOptions = {
+    commandTimeout: commandBackstopMs(timeoutMs),
+    connectTimeout: Math.max(1000, timeoutMs * 10),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: reconnectDelayMs,
+  };
+  if (options.clusterNodes && options.url) {
+    throw new TypeError('createRedisClient: give either url or clusterNodes, not both');
+  }
+  if (options.clusterNodes) {
+    if (options.clusterNodes.length === 0) throw new TypeError('createRedisClient: clusterNodes is empty');
+    return quiet(
+      new Cluster([...options.clusterNodes], {
+        // ioredis forces an offline queue on the node connections; the cluster's own queue is
+        // what holds commands while the cluster is not ready, and that one stays off.
+        redisOptions,
+        enableOfflineQueue: false,
+        clusterRetryStrategy: reconnectDelayMs,
+        // A moved slot or a failover is retried inside the limiter's deadline, not beyond it.
+        retryDelayOnFailover: Math.min(100, timeoutMs),
+        retryDelayOnClusterDown: Math.min(100, timeoutMs),
+        retryDelayOnTryAgain: Math.min(100, timeoutMs),
+        slotsRefreshTimeout: Math.max(1000, timeoutMs * 10),
+      }),
+    );
+  }
+  if (!options.url) throw new TypeError('createRedisClient: give url or clusterNodes');
+  return quiet(new Redis(options.url, redisOptions));
+}
+
+// Without a listener ioredis prints every failed reconnection attempt; the limiter logs an
+// outage once instead, with the error that began it.
+function quiet<T extends Redis | Cluster>(client: T): T {
+  client.on('error', () => {});
+  return client;
+}
+
+/**
+ * Resolves `true` once the client is ready for commands, or `false` after `timeoutMs` (the
+ * caller decides whether to start without Redis). Never rejects: connection errors are retried.
+ */
+export function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ready: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ready);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}

@@ -1,0 +1,74 @@
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientKeyPattern } from '../../../src/limiter/keys.js';
+import { createRedisClient, waitUntilReady } from '../../../src/limiter/redis-connection.js';
+import { RedisStore } from '../../../src/limiter/redis-store.js';
+import { type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
+import { describeStoreContract } from '../../support/store-contract.js';
+
+let cluster: RedisCluster;
+let client: Cluster;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  client = createRedisClient({ clusterNodes: cluster.nodes }) as Cluster;
+  if (!(await waitUntilReady(client, 10_000))) throw new Error('the cluster client never became ready');
+});
+afterAll(async () => {
+  await cluster.stop();
+});
+
+/** Each master's keys of one client: the hash tag should put them all on one node. */
+async function keysPerNode(client: Cluster, of: string): Promise<number[]> {
+  return Promise.all(
+    client.nodes('master').map(async (node) => (await node.keys(clientKeyPattern(of))).length),
+  );
+}
+
+// Before the contract suite: it closes the shared client when it is done.
+describe('RedisStore on a three-master cluster', () => {
+  it('is a real cluster: three masters sharing the slots', async () => {
+    const info = await client.cluster('INFO');
+    expect(info).toContain('cluster_state:ok');
+    expect(info).toContain('cluster_size:3');
+    expect(client.nodes('master')).toHaveLength(3);
+  });
+
+  it("keeps one client's bucket and windows on one node, so one script decides", async () => {
+    const own = createRedisClient({ clusterNodes: cluster.nodes });
+    const store = new RedisStore(own);
+    try {
+      expect(await waitUntilReady(own, 10_000)).toBe(true);
+      const counts = [];
+      // Several clients: their keys land on different nodes, each client's on one.
+      for (let i = 0; i < 12; i++) {
+        const of = `cluster-${i}-${Date.now()}`;
+        const result = await store.charge({
+          client: of,
+          bucket: { capacityMilli: 10_000, refillMilliPerSec: 1 },
+          costMilli: 1000,
+          windows: [
+            { name: 'Query.data', max: 5, windowMs: 60_000, count: 1 },
+            { name: 'Mutation.login', max: 5, windowMs: 60_000, count: 1 },
+          ],
+        });
+        expect(result.allowed).toBe(true);
+        const perNode = await keysPerNode(client, of);
+        expect(perNode.filter((n) => n > 0)).toEqual([3]);
+        counts.push(perNode.indexOf(3));
+      }
+      expect(new Set(counts).size).toBeGreaterThan(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describeStoreContract(
+  'redis cluster (three masters)',
+  async () => ({
+    store: new RedisStore(client),
+    footprint: async (of) => (await keysPerNode(client, of)).reduce((sum, n) => sum + n, 0),
+  }),
+  // The suite closes the store, and with it the client; the cluster stops in afterAll above.
+);

@@ -1,0 +1,254 @@
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MemoryStore } from '../../../src/limiter/memory-store.js';
+import { type FailurePolicy, ResilientStore } from '../../../src/limiter/resilient-store.js';
+import {
+  type BucketPolicy,
+  type ChargeRequest,
+  type ChargeResult,
+  type LimiterStore,
+  type RefundRequest,
+  StoreUnavailableError,
+} from '../../../src/limiter/store.js';
+import { createLogger } from '../../../src/logger.js';
+
+/**
+ * A primary that behaves like a Redis going wrong, in front of a real MemoryStore: it answers,
+ * fails at once (connection refused), never answers (hung), or answers late after doing the work.
+ */
+class MisbehavingStore implements LimiterStore {
+  readonly kind = 'redis';
+  /** `io`: answers on the next event-loop turn, as a reply read from a socket does. */
+  mode: 'ok' | 'fail' | 'hang' | 'late' | 'io' = 'ok';
+  calls = 0;
+  /** Lets the calls held in `late` mode do their work and answer. */
+  release: () => void = () => {};
+  private gate = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
+  readonly inner = new MemoryStore();
+
+  charge(request: ChargeRequest): Promise<ChargeResult> {
+    return this.behave(() => this.inner.charge(request));
+  }
+  refund(request: RefundRequest): Promise<void> {
+    return this.behave(() => this.inner.refund(request));
+  }
+  peek(client: string, bucket: BucketPolicy) {
+    return this.behave(() => this.inner.peek(client, bucket));
+  }
+  ping(): Promise<void> {
+    return this.behave(async () => {});
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private async behave<T>(work: () => Promise<T>): Promise<T> {
+    this.calls += 1;
+    if (this.mode === 'fail') throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    if (this.mode === 'hang') return new Promise<T>(() => {});
+    if (this.mode === 'late') await this.gate;
+    if (this.mode === 'io') await new Promise((resolve) => setImmediate(resolve));
+    return work();
+  }
+}
+
+const TIMEOUT_MS = 20;
+const policy: BucketPolicy = { capacityMilli: 100_000, refillMilliPerSec: 1 };
+const dataWindow = { name: 'Query.data', max: 5, windowMs: 60_000, count: 1 };
+
+function setup(options: { policy?: FailurePolicy; cooldownMs?: number } = {}) {
+  const primary = new MisbehavingStore();
+  const fallback = new MemoryStore();
+  const logs: Array<Record<string, unknown>> = [];
+  const destination = new PassThrough();
+  destination.on('data', (line: Buffer) => logs.push(JSON.parse(line.toString())));
+  const states: string[] = [];
+  const calls: Array<{ operation: string; ok: boolean }> = [];
+  const store = new ResilientStore({
+    primary,
+    fallback,
+    policy: options.policy ?? 'open',
+    timeoutMs: TIMEOUT_MS,
+    failureThreshold: 3,
+    cooldownMs: options.cooldownMs ?? 60_000,
+    logger: createLogger({ destination, level: 'debug' }),
+    onStateChange: (state) => states.push(state),
+    onCall: (operation, _durationMs, ok) => calls.push({ operation, ok }),
+  });
+  stores.push(store);
+  const outageLines = () => logs.filter((line) => String(line.msg).startsWith('redis is unavailable'));
+  const backLines = () => logs.filter((line) => String(line.msg).startsWith('redis is back'));
+  return { primary, fallback, store, logs, states, calls, outageLines, backLines };
+}
+
+const stores: ResilientStore[] = [];
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+const charge = (store: LimiterStore, client = 'c', costMilli = 10_000) =>
+  store.charge({ client, bucket: policy, costMilli, windows: [dataWindow] });
+
+describe('ResilientStore', () => {
+  it('decides in the primary while it answers, and sends the refund back there', async () => {
+    const { primary, fallback, store, states } = setup();
+    const charged = await charge(store);
+    expect(charged.reservation.startsWith('p.')).toBe(true);
+    await store.refund({
+      client: 'c',
+      bucket: policy,
+      refundMilli: 10_000,
+      reservation: charged.reservation,
+      windows: [{ name: 'Query.data', granted: 1, used: 0 }],
+    });
+    expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(100_000);
+    // The grant came back too: five more calls fit in the window.
+    const again = await store.charge({
+      client: 'c',
+      bucket: null,
+      costMilli: 0,
+      windows: [{ ...dataWindow, count: 6 }],
+    });
+    expect(again.windows[0]?.granted).toBe(5);
+    expect((await fallback.peek('c', policy)).remainingMilli).toBe(100_000);
+    expect(store.state).toBe('shared');
+    expect(states).toEqual([]);
+  });
+
+  it('open: answers from the fallback with the same limits when the primary fails', async () => {
+    const { primary, store } = setup();
+    primary.mode = 'fail';
+    const results = [];
+    for (let i = 0; i < 6; i++) results.push(await charge(store));
+    expect(results.map((result) => result.windows[0]?.granted)).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(results.every((result) => result.reservation.startsWith('f.'))).toBe(true);
+  });
+
+  it('stops calling a failing primary after 3 failures, and logs the outage once', async () => {
+    const { primary, store, states, calls, outageLines } = setup();
+    primary.mode = 'fail';
+    for (let i = 0; i < 50; i++) await charge(store, `client-${i}`);
+    expect(primary.calls).toBe(3);
+    expect(calls).toEqual(Array.from({ length: 3 }, () => ({ operation: 'charge', ok: false })));
+    expect(store.state).toBe('fallback');
+    expect(states).toEqual(['fallback']);
+    expect(outageLines()).toHaveLength(1);
+    expect(outageLines()[0]).toMatchObject({
+      level: 40,
+      policy: 'open',
+      err: expect.stringContaining('ECONNREFUSED'),
+    });
+  });
+
+  it('closed: rejects with StoreUnavailableError and a Retry-After, and never uses the fallback', async () => {
+    const { primary, fallback, store, states } = setup({ policy: 'closed', cooldownMs: 2500 });
+    primary.mode = 'fail';
+    for (let i = 0; i < 5; i++) {
+      const error = await charge(store).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect((error as StoreUnavailableError).retryAfterSec).toBe(3);
+    }
+    await expect(store.peek('c', policy)).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(store.state).toBe('unavailable');
+    expect(states).toEqual(['unavailable']);
+    expect((await fallback.peek('c', policy)).remainingMilli).toBe(100_000);
+  });
+
+  it('answers by the deadline when the primary never does', async () => {
+    const { primary, store } = setup();
+    primary.mode = 'hang';
+    const result = await charge(store);
+    expect(result.allowed).toBe(true);
+    expect(result.reservation.startsWith('f.')).toBe(true);
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+
+  it('does not count its own busy event loop against the deadline when the reply is already in', async () => {
+    const { primary, store, calls } = setup();
+    primary.mode = 'io';
+    // Start in the event loop's check phase: the next turn runs expired timers before the reply.
+    await new Promise((resolve) => setImmediate(resolve));
+    const pending = charge(store);
+    // The process is busy past the deadline; meanwhile the reply arrived and waits to be read.
+    const until = Date.now() + TIMEOUT_MS * 3;
+    while (Date.now() < until) {}
+    expect((await pending).reservation.startsWith('p.')).toBe(true);
+    expect(calls).toEqual([{ operation: 'charge', ok: true }]);
+  });
+
+  it('goes back to the primary by itself once a probe after the cooldown succeeds', async () => {
+    const { primary, store, states, outageLines, backLines } = setup({ cooldownMs: 50 });
+    primary.mode = 'fail';
+    for (let i = 0; i < 10; i++) await charge(store);
+    primary.mode = 'ok';
+    expect((await charge(store)).reservation.startsWith('f.')).toBe(true);
+    await sleep(60);
+    expect((await charge(store)).reservation.startsWith('p.')).toBe(true);
+    expect(store.state).toBe('shared');
+    expect(states).toEqual(['fallback', 'shared']);
+    expect(outageLines()).toHaveLength(1);
+    expect(backLines()).toHaveLength(1);
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('sends the refund of a fallback charge to the fallback, even once the primary is back', async () => {
+    const { primary, fallback, store } = setup({ cooldownMs: 0 });
+    primary.mode = 'fail';
+    const charged = await charge(store, 'c', 50_000);
+    expect(charged.reservation.startsWith('f.')).toBe(true);
+    primary.mode = 'ok';
+    await store.refund({
+      client: 'c',
+      bucket: policy,
+      refundMilli: 40_000,
+      reservation: charged.reservation,
+      windows: [{ name: 'Query.data', granted: 1, used: 0 }],
+    });
+    expect((await fallback.peek('c', policy)).remainingMilli).toBe(90_000);
+    // The primary never saw the charge: giving it the refund would let the client spend it twice.
+    expect(primary.calls).toBe(1);
+    expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(100_000);
+  });
+
+  it('drops a refund the primary cannot take, without rejecting and without giving it to the fallback', async () => {
+    const { primary, fallback, store } = setup();
+    const charged = await charge(store, 'c', 50_000);
+    await fallback.charge({ client: 'c', bucket: policy, costMilli: 50_000, windows: [] });
+    primary.mode = 'fail';
+    await store.refund({
+      client: 'c',
+      bucket: policy,
+      refundMilli: 50_000,
+      reservation: charged.reservation,
+      windows: [],
+    });
+    expect((await fallback.peek('c', policy)).remainingMilli).toBe(50_000);
+    expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(50_000);
+  });
+
+  it('gives back a charge the primary made after its deadline, so the client pays once', async () => {
+    const { primary, fallback, store, logs } = setup();
+    primary.mode = 'late';
+    const result = await charge(store, 'c', 30_000);
+    expect(result.reservation.startsWith('f.')).toBe(true);
+    expect((await fallback.peek('c', policy)).remainingMilli).toBe(70_000);
+    // Now the primary does the work it was asked for, and answers late.
+    primary.mode = 'ok';
+    primary.release();
+    await vi.waitFor(() =>
+      expect(logs.some((line) => line.msg === 'gave back a charge that answered late')).toBe(true),
+    );
+    // The late charge did happen in the primary, and was undone: bucket full, window empty.
+    expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(100_000);
+    const window = await primary.inner.charge({
+      client: 'c',
+      bucket: null,
+      costMilli: 0,
+      windows: [{ ...dataWindow, count: 5 }],
+    });
+    expect(window.windows[0]?.granted).toBe(5);
+  });
+});
