@@ -1,0 +1,54 @@
+/** What {@link measureJson} found, as far as it looked. */
+export interface JsonMeasure {
+  /** Bytes of the value's JSON (`JSON.stringify`), counted until `maxBytes` was passed. */
+  bytes: number;
+  /** Nesting depth of objects and arrays (a scalar is 0), counted until `maxDepth` was passed. */
+  depth: number;
+  /** Which bound was passed, if any; the walk stops there. */
+  exceeded: 'bytes' | 'depth' | null;
+}
+
+/**
+ * Measures a parsed JSON value without `JSON.stringify`, which recurses and throws a RangeError
+ * on values nested a few thousand deep (cheap to send in a small body). The walk is iterative
+ * and stops as soon as either bound is passed, so its cost is bounded by the limits.
+ */
+export function measureJson(value: unknown, bounds: { maxBytes: number; maxDepth: number }): JsonMeasure {
+  let bytes = 0;
+  let depth = 0;
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown; depth: number };
+    if (item.value !== null && typeof item.value === 'object') {
+      const level = item.depth + 1;
+      depth = Math.max(depth, level);
+      if (depth > bounds.maxDepth) return { bytes, depth, exceeded: 'depth' };
+      const entries = Array.isArray(item.value)
+        ? item.value.map((element): [string | null, unknown] => [null, element])
+        : Object.entries(item.value);
+      // Brackets, and a comma between entries.
+      bytes += 2 + Math.max(0, entries.length - 1);
+      for (const [key, element] of entries) {
+        // A key as a JSON string and its colon.
+        if (key !== null) bytes += jsonStringBytes(key) + 1;
+        stack.push({ value: element, depth: level });
+      }
+    } else {
+      bytes += scalarBytes(item.value);
+    }
+    if (bytes > bounds.maxBytes) return { bytes, depth, exceeded: 'bytes' };
+  }
+  return { bytes, depth, exceeded: null };
+}
+
+function scalarBytes(value: unknown): number {
+  if (typeof value === 'string') return jsonStringBytes(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value).length : 4;
+  if (typeof value === 'boolean') return value ? 4 : 5;
+  // null; and undefined, which JSON.parse never yields.
+  return 4;
+}
+
+function jsonStringBytes(text: string): number {
+  return Buffer.byteLength(JSON.stringify(text), 'utf8');
+}

@@ -1,0 +1,159 @@
+import { ERROR_STATUS, type InputLimitCode } from '../errors.js';
+import { scanDocument } from './document-scan.js';
+import { measureJson } from './json-measure.js';
+import type { InputLimits } from './limits.js';
+
+/** A request refused by {@link checkRequestLimits}, before Apollo sees it; the HTTP front answers it. */
+export class RequestRefusal extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: InputLimitCode | 'BAD_REQUEST',
+    message: string,
+    /** The configured maximum that was exceeded, when a limit was. */
+    readonly limit?: number,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+/** The parts of an HTTP request the limits look at. */
+export interface LimitedRequest {
+  method: string;
+  /** The parsed JSON body (an object, or an array for a batch); text or `undefined` otherwise. */
+  body: unknown;
+  /** The URL's query string, with its `?`, where GET requests carry the operation. */
+  search: string;
+}
+
+/**
+ * Checks what can be checked on the request as a whole, before any operation of it is parsed,
+ * priced or run: operations per batch; for each operation its document's bytes, tokens and
+ * bracket nesting, and its variables' size and nesting.
+ * A batch is refused whole when one of its operations would be refused by Apollo before running
+ * (not an object, `query` not a string, …): Apollo would answer 400 while its sibling operations
+ * ran and were charged. Throws {@link RequestRefusal}; anything it does not cover is Apollo's to judge.
+ */
+export function checkRequestLimits(request: LimitedRequest, limits: InputLimits): void {
+  const { method, body } = request;
+  if (method === 'POST' && Array.isArray(body)) {
+    if (body.length > limits.maxBatchOperations) {
+      throw new RequestRefusal(
+        'BATCH_TOO_LARGE',
+        `The batch has ${body.length} operations; at most ${limits.maxBatchOperations} are allowed.`,
+        limits.maxBatchOperations,
+      );
+    }
+    body.forEach((operation, index) => {
+      checkOperationShape(operation, index);
+      checkDocument(operation.query, limits);
+      checkVariables(operation.variables, limits);
+    });
+  } else if (method === 'POST' && isRecord(body)) {
+    checkDocument(body.query, limits);
+    checkVariables(body.variables, limits);
+  } else if (method === 'GET') {
+    const params = new URLSearchParams(request.search);
+    checkDocument(params.get('query'), limits);
+    checkVariables(parseOrNull(params.get('variables')), limits);
+  }
+}
+
+function checkDocument(query: unknown, limits: InputLimits): void {
+  if (typeof query !== 'string') return;
+  const bytes = Buffer.byteLength(query, 'utf8');
+  if (bytes > limits.maxDocumentBytes) {
+    throw new RequestRefusal(
+      'DOCUMENT_TOO_LARGE',
+      `The document has ${bytes} bytes; at most ${limits.maxDocumentBytes} are allowed.`,
+      limits.maxDocumentBytes,
+    );
+  }
+  const scan = scanDocument(query, { maxTokens: limits.maxTokens, maxNesting: maxNesting(limits) });
+  if (scan.exceeded === 'tokens') {
+    throw new RequestRefusal(
+      'TOO_MANY_TOKENS',
+      `The document has more than ${limits.maxTokens} tokens; at most ${limits.maxTokens} are allowed.`,
+      limits.maxTokens,
+    );
+  }
+  if (scan.exceeded === 'nesting') {
+    throw new RequestRefusal(
+      'QUERY_TOO_DEEP',
+      `The document nests brackets more than ${maxNesting(limits)} deep; fields may nest at most ${limits.maxDepth} deep.`,
+      limits.maxDepth,
+    );
+  }
+}
+
+/**
+ * The deepest bracket nesting a document may have before it is parsed: its fields may nest
+ * `maxDepth` deep, and arguments, lists and input objects add a few levels more. Far below the
+ * few hundred levels at which graphql-js's recursive parser and validation overflow the stack.
+ */
+export function maxNesting(limits: Pick<InputLimits, 'maxDepth'>): number {
+  return 2 * limits.maxDepth + 8;
+}
+
+function checkVariables(variables: unknown, limits: InputLimits): void {
+  const { maxVariablesBytes: maxBytes, maxVariablesDepth: maxDepth } = limits;
+  const measure = measureJson(variables ?? null, { maxBytes, maxDepth });
+  if (measure.exceeded === 'bytes') {
+    throw new RequestRefusal(
+      'VARIABLES_TOO_LARGE',
+      `The variables have more than ${maxBytes} bytes of JSON; at most ${maxBytes} are allowed.`,
+      maxBytes,
+    );
+  }
+  if (measure.exceeded === 'depth') {
+    throw new RequestRefusal(
+      'VARIABLES_TOO_LARGE',
+      `The variables nest more than ${maxDepth} levels deep; at most ${maxDepth} are allowed.`,
+      maxDepth,
+    );
+  }
+}
+
+// Apollo answers malformed `variables` of a GET itself; here they only need measuring.
+function parseOrNull(json: string | null): unknown {
+  if (json === null) return null;
+  try {
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
+
+// The same checks Apollo's runHttpQuery makes of a POSTed operation before running it.
+function checkOperationShape(
+  operation: unknown,
+  index: number,
+): asserts operation is Record<string, unknown> {
+  const problem = !isRecord(operation)
+    ? 'is not a JSON object'
+    : Object.keys(operation).length === 0
+      ? 'is empty'
+      : operation.query !== undefined && operation.query !== null && typeof operation.query !== 'string'
+        ? 'has a `query` that is not a string'
+        : !isOptionalRecord(operation.variables)
+          ? 'has `variables` that are not an object'
+          : !isOptionalRecord(operation.extensions)
+            ? 'has `extensions` that are not an object'
+            : !isOptionalString(operation.operationName)
+              ? 'has an `operationName` that is not a string'
+              : null;
+  if (problem) throw new RequestRefusal('BAD_REQUEST', `Operation ${index} of the batch ${problem}.`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isOptionalRecord(value: unknown): boolean {
+  return value === undefined || value === null || isRecord(value);
+}
+
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
