@@ -1,9 +1,17 @@
 import type { TierName } from '../config.js';
+import type { LimiterStore } from '../limiter/store.js';
 
 /** How an operation ended, as far as limiting goes. */
 export type OperationOutcome =
   /** Charged and run (fields may still have been refused by their windows). */
   | 'served'
+  /**
+   * Charged by the in-process fallback limiter and run, because the shared store was unreachable.
+   * The plugin reports such operations as `served`; the metrics count them as `fallback` while a
+   * {@link TollgateEvents.fallbackChanged} says the fallback is active. A producer that knows
+   * better may report `fallback` itself.
+   */
+  | 'fallback'
   /** The bucket could not hold the price: 429. */
   | 'throttled'
   /** Over the tier's maximum cost: 400. */
@@ -11,9 +19,30 @@ export type OperationOutcome =
   /** Priced with `rateLimit(dryRun: true)`: neither run nor charged. */
   | 'dry_run'
   /** The store could not decide and the failure policy is `closed`: 503. */
-  | 'unavailable';
+  | 'unavailable'
+  /** Refused before pricing: an unknown, revoked or malformed API key (401). Costs are 0. */
+  | 'unauthenticated';
 
-/** One priced operation. */
+/** Every {@link OperationOutcome}, in a stable order (metric series are created for each). */
+export const OPERATION_OUTCOMES: readonly OperationOutcome[] = [
+  'served',
+  'fallback',
+  'throttled',
+  'too_expensive',
+  'dry_run',
+  'unavailable',
+  'unauthenticated',
+];
+
+/** Outcomes that refused the operation: each gets one log line. */
+export const REJECTED_OUTCOMES: ReadonlySet<OperationOutcome> = new Set([
+  'throttled',
+  'too_expensive',
+  'unavailable',
+  'unauthenticated',
+]);
+
+/** One priced (or, for `unauthenticated`, refused before pricing) operation. */
 export interface OperationEvent {
   outcome: OperationOutcome;
   tier: TierName;
@@ -26,15 +55,53 @@ export interface OperationEvent {
   retryAfterSec?: number;
 }
 
+/** One `@rateLimit` invocation refused by its window. */
+export interface FieldRefusedEvent {
+  /** `Type.field`, bounded by the schema. */
+  coordinate: string;
+  tier: TierName;
+  /** As in {@link OperationEvent.client}: never a label. */
+  client: string;
+}
+
+/** A store method that talks to the backend (Redis). */
+export type StoreOperation = Exclude<keyof LimiterStore, 'kind' | 'close'>;
+
+/** Every {@link StoreOperation}. */
+export const STORE_OPERATIONS: readonly StoreOperation[] = ['charge', 'refund', 'peek', 'ping'];
+
+/** One call to the shared store (Redis), timed by whoever makes it. */
+export interface StoreCallEvent {
+  operation: StoreOperation;
+  durationMs: number;
+  /** `false` when the call rejected or passed its deadline. */
+  ok: boolean;
+}
+
+/** The in-process fallback limiter took over (`active: true`) or handed back to Redis. */
+export interface FallbackChangedEvent {
+  active: boolean;
+}
+
 /**
  * What Tollgate tells its observers (metrics, logs). Every method is optional; observers must be
  * cheap and must not throw: they run on the request path.
  */
 export interface TollgateEvents {
-  /** Once per operation that reached pricing. */
+  /** Once per operation that reached pricing (and once per `unauthenticated` refusal). */
   operation?(event: OperationEvent): void;
   /** One `@rateLimit` invocation refused by its window. */
-  fieldRefused?(event: { coordinate: string; tier: TierName; client: string }): void;
+  fieldRefused?(event: FieldRefusedEvent): void;
+  /**
+   * One store call (the resilient store's `onCall(op, durationMs, ok)`, or `timedStore`).
+   * Feeds the Redis latency histogram.
+   */
+  storeCall?(event: StoreCallEvent): void;
+  /**
+   * The fallback limiter became active or inactive (the resilient store's `onStateChange`:
+   * active while its circuit is not `closed`).
+   */
+  fallbackChanged?(event: FallbackChangedEvent): void;
 }
 
 /** Fans one event out to several observers. */
@@ -45,6 +112,12 @@ export function combineEvents(...observers: TollgateEvents[]): Required<Tollgate
     },
     fieldRefused: (event) => {
       for (const observer of observers) observer.fieldRefused?.(event);
+    },
+    storeCall: (event) => {
+      for (const observer of observers) observer.storeCall?.(event);
+    },
+    fallbackChanged: (event) => {
+      for (const observer of observers) observer.fallbackChanged?.(event);
     },
   };
 }

@@ -1,0 +1,126 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { TIER_NAMES } from '../config.js';
+import { OPERATION_OUTCOMES, type OperationEvent, STORE_OPERATIONS, type TollgateEvents } from './events.js';
+
+/** The names of Tollgate's own metrics (the dashboard and the README refer to these). */
+export const METRIC_NAMES = {
+  operations: 'tollgate_operations_total',
+  estimatedCost: 'tollgate_operation_estimated_cost_points',
+  actualCost: 'tollgate_operation_actual_cost_points',
+  fieldRejections: 'tollgate_field_rejections_total',
+  redisCallDuration: 'tollgate_redis_call_duration_seconds',
+  fallbackActive: 'tollgate_fallback_active',
+} as const;
+
+/** Cost buckets in points: from one field to the `pro` tier's default capacity. */
+const COST_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+/** Latency buckets in seconds: a local Redis answers in well under a millisecond. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /**
+   * `@rateLimit` field coordinates of the schema: their rejection series start at 0, so a rate
+   * over them is defined before the first refusal. Default none.
+   */
+  coordinates?: Iterable<string>;
+  /** Also export Node's process metrics (`process_*`, `nodejs_*`). Default `true`. */
+  processMetrics?: boolean;
+}
+
+/** One server's metrics: its own registry, and the observer that feeds it. */
+export interface TollgateMetrics {
+  /** This server's registry (never prom-client's global one: servers in one process stay apart). */
+  readonly registry: Registry;
+  /** Feeds the metrics; combine it with other observers (`combineEvents`). */
+  readonly events: Required<TollgateEvents>;
+}
+
+/**
+ * Creates the Prometheus metrics of one Tollgate server. Labels are bounded by construction:
+ * `outcome` and `tier` are enums, `coordinate` comes from the schema, `operation` and `result` from
+ * the store interface. Client ids never become labels.
+ */
+export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const operations = new Counter({
+    name: METRIC_NAMES.operations,
+    help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated).',
+    labelNames: ['outcome', 'tier'] as const,
+    registers,
+  });
+  const estimatedCost = new Histogram({
+    name: METRIC_NAMES.estimatedCost,
+    help: 'Estimated cost of priced operations, in points, before they run (every outcome but unauthenticated).',
+    labelNames: ['tier'] as const,
+    buckets: COST_BUCKETS,
+    registers,
+  });
+  const actualCost = new Histogram({
+    name: METRIC_NAMES.actualCost,
+    help: 'Actual cost of operations that ran, in points, measured from the response.',
+    labelNames: ['tier'] as const,
+    buckets: COST_BUCKETS,
+    registers,
+  });
+  const fieldRejections = new Counter({
+    name: METRIC_NAMES.fieldRejections,
+    help: '@rateLimit field invocations refused by their window, by field coordinate.',
+    labelNames: ['coordinate', 'tier'] as const,
+    registers,
+  });
+  const redisCallDuration = new Histogram({
+    name: METRIC_NAMES.redisCallDuration,
+    help: 'Duration of limiter store calls to Redis, in seconds, by store operation and result.',
+    labelNames: ['operation', 'result'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const fallbackActive = new Gauge({
+    name: METRIC_NAMES.fallbackActive,
+    help: '1 while the in-process fallback limiter decides instead of Redis, else 0.',
+    registers,
+  });
+
+  // Series that exist from the start read 0 instead of "no data" in rate() and in dashboards.
+  for (const tier of TIER_NAMES) {
+    for (const outcome of OPERATION_OUTCOMES) operations.inc({ outcome, tier }, 0);
+    estimatedCost.zero({ tier });
+    actualCost.zero({ tier });
+    for (const coordinate of options.coordinates ?? []) fieldRejections.inc({ coordinate, tier }, 0);
+  }
+  for (const operation of STORE_OPERATIONS) {
+    for (const result of ['ok', 'error']) redisCallDuration.zero({ operation, result });
+  }
+  fallbackActive.set(0);
+  let fallback = false;
+
+  const countOperation = (event: OperationEvent) => {
+    const outcome = event.outcome === 'served' && fallback ? 'fallback' : event.outcome;
+    operations.inc({ outcome, tier: event.tier });
+    if (outcome !== 'unauthenticated') estimatedCost.observe({ tier: event.tier }, event.estimatedCost);
+    if (outcome === 'served' || outcome === 'fallback') {
+      actualCost.observe({ tier: event.tier }, event.actualCost);
+    }
+  };
+
+  return {
+    registry,
+    events: {
+      operation: countOperation,
+      fieldRefused: (event) => fieldRejections.inc({ coordinate: event.coordinate, tier: event.tier }),
+      storeCall: (event) =>
+        redisCallDuration.observe(
+          { operation: event.operation, result: event.ok ? 'ok' : 'error' },
+          event.durationMs / 1000,
+        ),
+      fallbackChanged: (event) => {
+        fallback = event.active;
+        fallbackActive.set(event.active ? 1 : 0);
+      },
+    },
+  };
+}
