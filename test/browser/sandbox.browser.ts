@@ -1,0 +1,157 @@
+/**
+ * `npm run test:browser`: opens the GraphQL endpoint in headless Chromium (Debian's `chromium`
+ * package, driven by playwright-core; no downloaded browsers) and checks what the server controls:
+ * the landing page, and the configuration it hands to Apollo Sandbox. Kept out of `npm test`
+ * (its name does not end in `.test.ts`) so that suite passes on machines without a browser.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { CostExtension } from '../../src/plugin/feedback.js';
+import { startTollgate } from '../support/tollgate.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SANDBOX_CDN = 'https://embeddable-sandbox.cdn.apollographql.com/';
+// Stands in for Apollo's Sandbox bundle: records what the server's page asks Sandbox to do.
+const SANDBOX_STUB = `window.EmbeddedSandbox = function (config) {
+  window.__recordedSandboxConfig = JSON.parse(JSON.stringify(config));
+};`;
+
+/** A GraphQL answer as the page's fetch saw it. */
+interface PageAnswer {
+  status: number;
+  rateLimit: string | null;
+  body: {
+    data?: { __schema?: { queryType: { name: string } } } | null;
+    extensions?: { cost?: CostExtension };
+  };
+}
+
+interface RecordedConfig {
+  initialEndpoint: string;
+  endpointIsEditable: boolean;
+  initialState: { sharedHeaders?: Record<string, string>; document?: string; includeCookies?: boolean };
+}
+
+const checks: string[] = [];
+function check(name: string, assertion: () => void): void {
+  assertion();
+  checks.push(name);
+  console.log(`  ✓ ${name}`);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}. Install Debian's package (as root: apt-get update && apt-get install -y chromium), or set CHROMIUM_PATH to a Chromium binary.`,
+    );
+  }
+  const tollgate = await startTollgate();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'tollgate-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  try {
+    const cdnRequests: string[] = [];
+    // Nothing leaves the machine: Apollo's CDN gets the stub, every other outside host an error.
+    await context.route(
+      (url) => !url.href.startsWith(new URL(tollgate.url).origin),
+      async (route) => {
+        const url = route.request().url();
+        if (!url.startsWith(SANDBOX_CDN)) return route.abort('internetdisconnected');
+        cdnRequests.push(url);
+        return route.fulfill({ contentType: 'application/javascript', body: SANDBOX_STUB });
+      },
+    );
+    const page = await context.newPage();
+    console.log(`Opening ${tollgate.url} in headless Chromium (${context.browser()?.version() ?? CHROMIUM})`);
+    const response = await page.goto(tollgate.url, { waitUntil: 'load' });
+
+    check('the endpoint answers a browser with an HTML page (200, text/html)', () => {
+      assert.equal(response?.status(), 200);
+      assert.match(response?.headers()['content-type'] ?? '', /^text\/html/);
+    });
+    check("the page is Apollo Server's landing page, embedding Sandbox from Apollo's CDN", () => {
+      assert.equal(cdnRequests.length, 1);
+      assert.match(cdnRequests[0] ?? '', /\/embeddable-sandbox\.umd\.production\.min\.js/);
+    });
+    assert.equal(await page.title(), 'Apollo Server');
+
+    const config = (await page.evaluate('window.__recordedSandboxConfig')) as RecordedConfig | undefined;
+    check('the page starts Sandbox pointed at this endpoint, not editable', () => {
+      assert.ok(config, 'the page never constructed EmbeddedSandbox');
+      assert.equal(config.initialEndpoint, tollgate.url);
+      assert.equal(config.endpointIsEditable, false);
+    });
+    check('the x-api-key header is listed in Sandbox, empty, ready to fill in; no cookies', () => {
+      assert.deepEqual(config?.initialState.sharedHeaders, { 'x-api-key': '' });
+      assert.equal(config?.initialState.includeCookies, false);
+    });
+    check('Sandbox opens with a starter operation that shows the price and the bucket', () => {
+      assert.match(config?.initialState.document ?? '', /rateLimit \{ cost remaining limit \}/);
+    });
+
+    // What Sandbox sends runs in this page (the embed hands requests to its parent page): same origin.
+    const exchange = (query: string): Promise<PageAnswer> =>
+      page.evaluate(
+        async ({ url, query }): Promise<PageAnswer> => {
+          const answer = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': '' },
+            body: JSON.stringify({ query }),
+          });
+          return {
+            status: answer.status,
+            rateLimit: answer.headers.get('ratelimit'),
+            body: (await answer.json()) as PageAnswer['body'],
+          };
+        },
+        { url: tollgate.url, query },
+      );
+    const introspection = await exchange('query IntrospectionQuery { __schema { queryType { name } } }');
+    check('schema polling from the page is served free of charge', () => {
+      assert.equal(introspection.status, 200);
+      assert.equal(introspection.body.data?.__schema?.queryType.name, 'Query');
+      assert.equal(introspection.body.extensions?.cost?.requestedQueryCost, 0);
+    });
+    const query = await exchange('{ books(first: 3) { title } }');
+    check('a query from the page shows its cost and the points left (extensions.cost, RateLimit)', () => {
+      assert.equal(query.status, 200);
+      assert.equal(query.body.extensions?.cost?.requestedQueryCost, 3);
+      assert.equal(query.body.extensions?.cost?.throttleStatus?.currentlyAvailable, 497);
+      assert.equal(query.rateLimit, '"anonymous";r=497;t=1');
+    });
+  } finally {
+    await context.close();
+    await tollgate.stop();
+    rmSync(userDataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => {
+    console.log(
+      `\nPASS: ${checks.length} checks. Not asserted: the Sandbox UI itself. The page loads it from Apollo's CDN ` +
+        `(${SANDBOX_CDN}), which test machines cannot reach; this test served a stub in its place that ` +
+        "records the configuration the server's page passes to Sandbox, and asserted that.",
+    );
+    process.exit(0);
+  },
+  (error: unknown) => {
+    console.error(`\nFAIL: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
