@@ -1,4 +1,3 @@
-import { realpathSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,12 +5,9 @@ import { parseArgs } from 'node:util';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { type DefinitionNode, type DocumentNode, type GraphQLSchema, Kind, parse, validate } from 'graphql';
 import { createCostModel, estimateCostWithBreakdown } from '../cost/index.js';
+import { type CommandIo, isEntryPoint } from './command.js';
 
-/** Where the command writes: `process` in production, buffers in tests. */
-export interface CommandIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
+export type { CommandIo } from './command.js';
 
 const USAGE =
   'usage: npm run cost -- --schema <file or folder of SDL> <query file> ' +
@@ -186,17 +182,6 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** Whether this file is the process's entry point (`tsx src/cli/cost.ts`), not a module imported by tests. */
-function isEntryPoint(): boolean {
-  const invokedAs = process.argv[1];
-  if (!invokedAs) return false;
-  try {
-    return realpathSync(invokedAs) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
+if (isEntryPoint(import.meta.url)) {
   process.exitCode = await runCostCommand(process.argv.slice(2), process);
 }

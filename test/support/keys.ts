@@ -1,6 +1,14 @@
-let counter = 0;
+import { Redis } from 'ioredis';
+import type { TierName } from '../../src/config.js';
+import { createApiKey } from '../../src/identity/api-keys.js';
+import { RedisKeyStore } from '../../src/identity/redis-key-store.js';
 
-/** An API key no other test uses, so that each test starts with a full bucket and empty windows. */
-export function freshKey(): string {
-  return `test-${process.pid}-${Date.now().toString(36)}-${++counter}`;
+/** Creates an API key in the key store of a Redis (for servers in processes of their own). */
+export async function createKeyInRedis(redisUrl: string, tier: TierName = 'free'): Promise<string> {
+  const store = new RedisKeyStore(new Redis(redisUrl));
+  try {
+    return (await createApiKey(store, 'test', tier)).key;
+  } finally {
+    await store.close();
+  }
 }

@@ -1,0 +1,102 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import ipaddr from 'ipaddr.js';
+
+/** Which proxies in front of Tollgate may say who the client is. */
+export type TrustedProxies =
+  /** None: the TCP peer is the client; forwarding headers are ignored. */
+  | { kind: 'none' }
+  /** The nearest `hops` proxies (load balancers) append to `X-Forwarded-For` / `Forwarded`. */
+  | { kind: 'hops'; hops: number }
+  /** Proxies whose addresses lie in these ranges. */
+  | { kind: 'cidrs'; ranges: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]> };
+
+/** Options of {@link createAddressResolver}. */
+export interface AddressResolverOptions {
+  trustedProxies: TrustedProxies;
+  /** IPv6 clients are keyed by this prefix (one subscriber usually holds a /64). Default 64. */
+  ipv6PrefixLength: number;
+}
+
+/**
+ * Returns the function that tells a request's client address, as the limiter keys it: the TCP
+ * peer unless trusted proxies say otherwise (then the right-most address no trusted proxy
+ * added), IPv4-mapped IPv6 as IPv4, and IPv6 reduced to its prefix (`2001:db8:1:2::/64`).
+ */
+export function createAddressResolver(
+  options: AddressResolverOptions,
+): (headers: IncomingHttpHeaders, peer: string | undefined) => string {
+  const { trustedProxies, ipv6PrefixLength } = options;
+  return (headers, peer) => {
+    const peerAddress = parse(peer);
+    if (!peerAddress) return 'unknown';
+    if (trustedProxies.kind === 'none') return key(peerAddress, ipv6PrefixLength);
+    // The chain as the nearest proxy saw it: client first, our peer last.
+    const chain = [...forwardedFor(headers), peerAddress];
+    return key(clientOf(chain, trustedProxies), ipv6PrefixLength);
+  };
+}
+
+function clientOf(
+  chain: Array<ipaddr.IPv4 | ipaddr.IPv6>,
+  trusted: TrustedProxies,
+): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (trusted.kind === 'hops') {
+    // Each trusted hop appended the address it saw; skip exactly that many from the right.
+    return chain[Math.max(0, chain.length - 1 - trusted.hops)] as ipaddr.IPv4 | ipaddr.IPv6;
+  }
+  if (trusted.kind === 'none') return chain.at(-1) as ipaddr.IPv4 | ipaddr.IPv6;
+  for (let i = chain.length - 1; i > 0; i--) {
+    const address = chain[i] as ipaddr.IPv4 | ipaddr.IPv6;
+    if (!isTrusted(address, trusted)) return address;
+  }
+  return chain[0] as ipaddr.IPv4 | ipaddr.IPv6;
+}
+
+function isTrusted(address: ipaddr.IPv4 | ipaddr.IPv6, trusted: TrustedProxies & { kind: 'cidrs' }): boolean {
+  return trusted.ranges.some(
+    ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
+  );
+}
+
+/** Addresses from `X-Forwarded-For`, else `Forwarded: for=…`, client first; unparsable entries dropped. */
+function forwardedFor(headers: IncomingHttpHeaders): Array<ipaddr.IPv4 | ipaddr.IPv6> {
+  const xff = headers['x-forwarded-for'];
+  const entries = xff
+    ? (Array.isArray(xff) ? xff.join(',') : xff).split(',')
+    : [...(headers.forwarded ?? '').matchAll(/for=("?)\[?([^\]";,]+)\]?\1/gi)].map((m) => m[2] ?? '');
+  return entries
+    .map((entry) => parse(entry.trim()))
+    .filter((a): a is ipaddr.IPv4 | ipaddr.IPv6 => a !== null);
+}
+
+function parse(text: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (!text || !ipaddr.isValid(text)) return null;
+  const address = ipaddr.parse(text);
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (address as ipaddr.IPv6).toIPv4Address()
+    : address;
+}
+
+function key(address: ipaddr.IPv4 | ipaddr.IPv6, ipv6PrefixLength: number): string {
+  if (address.kind() === 'ipv4' || ipv6PrefixLength >= 128) return address.toString();
+  const network = ipaddr.IPv6.networkAddressFromCIDR(`${address.toString()}/${ipv6PrefixLength}`);
+  return `${network.toString()}/${ipv6PrefixLength}`;
+}
+
+/** Parses `TOLLGATE_TRUST_PROXY`: empty or `false` for none, a hop count, or a comma list of CIDRs. */
+export function parseTrustedProxies(text: string | undefined): TrustedProxies | string {
+  const value = (text ?? '').trim();
+  if (value === '' || value === 'false' || value === '0') return { kind: 'none' };
+  if (/^\d+$/.test(value)) return { kind: 'hops', hops: Number(value) };
+  const ranges: Array<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [];
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    try {
+      ranges.push(
+        entry.includes('/') ? ipaddr.parseCIDR(entry) : [ipaddr.parse(entry), entry.includes(':') ? 128 : 32],
+      );
+    } catch {
+      return `"${entry}" is not an address or CIDR range`;
+    }
+  }
+  return { kind: 'cidrs', ranges };
+}

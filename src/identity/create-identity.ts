@@ -1,0 +1,52 @@
+import type { TollgateConfig } from '../config.js';
+import type { LimiterStore } from '../limiter/store.js';
+import type { Logger } from '../logger.js';
+import type { TollgateEvents } from '../observe/events.js';
+import { openKeyStore } from './api-keys.js';
+import { AuthFailureGuard } from './auth-failures.js';
+import { createAddressResolver } from './client-address.js';
+import { createIdentify, type Identify } from './identify.js';
+import type { KeyStore } from './key-store.js';
+
+/** The identity step of a server and the key store behind it. */
+export interface Identity {
+  identify: Identify;
+  keyStore: KeyStore;
+  /** Flushes last-used times and closes the key store. */
+  close(): Promise<void>;
+}
+
+/** Builds the identity step from the configuration: key store, failure guard, address rules. */
+export async function createIdentity(options: {
+  config: Pick<TollgateConfig, 'redisUrl' | 'redisClusterNodes' | 'identity'>;
+  store: LimiterStore;
+  logger: Logger;
+  events?: TollgateEvents;
+}): Promise<Identity> {
+  const { config, store, logger, events } = options;
+  const settings = config.identity;
+  const keyStore = await openKeyStore(config);
+  const identify = createIdentify({
+    keyStore,
+    guard: new AuthFailureGuard({
+      store,
+      maxFailures: settings.maxAuthFailures,
+      windowMs: settings.authFailuresWindowMs,
+    }),
+    resolveAddress: createAddressResolver({
+      trustedProxies: settings.trustedProxies,
+      ipv6PrefixLength: settings.ipv6PrefixLength,
+    }),
+    keyCacheMs: settings.keyCacheMs,
+    logger,
+    ...(events ? { events } : {}),
+  });
+  return {
+    identify,
+    keyStore,
+    async close() {
+      await identify.close();
+      await keyStore.close();
+    },
+  };
+}
