@@ -1,0 +1,176 @@
+import { EXACT_LIMIT } from './budget.js';
+import { CONTENDERS, type ContenderId } from './contenders.js';
+import type { MachineInfo } from './machine.js';
+import type { ExactnessResult } from './sections/exactness.js';
+import type { MemoryResult } from './sections/memory.js';
+import type { OutageResult } from './sections/outage.js';
+import type { PricingResult } from './sections/pricing.js';
+import type { RoundTripResult } from './sections/round-trips.js';
+import type { ThroughputResult } from './sections/throughput.js';
+import type { TargetCheck } from './targets.js';
+
+/** Everything one run measured: the JSON file holds exactly this. */
+export interface BenchReport {
+  machine: MachineInfo;
+  throughput: ThroughputResult[];
+  roundTrips: RoundTripResult[];
+  exactness: ExactnessResult[];
+  memory: MemoryResult[];
+  pricing: PricingResult;
+  /** Empty (with `outageSkipped` saying why) when the bench may not stop the Redis it uses. */
+  outage: OutageResult[];
+  outageSkipped?: string;
+  targets: TargetCheck[];
+}
+
+/** The section headings, in order; the smoke test checks each is printed. */
+export const SECTION_TITLES = [
+  'Targets',
+  'Throughput and latency',
+  'Redis per operation',
+  'Exactness',
+  'Redis memory per client',
+  'Pricing cost',
+  'Redis stopped',
+] as const;
+
+const label = (id: ContenderId) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number, digits = 2) => n.toFixed(digits);
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The whole report as markdown. */
+export function renderMarkdown(r: BenchReport): string {
+  const m = r.machine;
+  const misses = r.targets.filter((t) => !t.pass).length;
+  return [
+    `# Tollgate benchmark (${m.finishedAt})`,
+    `Machine: ${m.nproc} cores, ${m.cpuModel}; Node ${m.node}; ${m.redis}. ${m.pinning} Load average (1 min) ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end.`,
+    `Budget: ${m.budget.durationSec} s per run × ${m.budget.repeat} repetitions × 2 queries, ${m.budget.connections} connections; medians, (min–max) over repetitions.`,
+    `## ${SECTION_TITLES[0]} (${misses === 0 ? 'all met' : `${misses} MISSED`})`,
+    table(
+      ['Target', 'Contender', 'Measured', 'Result'],
+      r.targets.map((t) => [t.target, t.subject, t.measured, t.pass ? 'PASS' : '**MISS**']),
+    ),
+    `## ${SECTION_TITLES[1]}`,
+    table(
+      [
+        'Contender',
+        'Query',
+        'ops/s (min–max)',
+        '× plain',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/op (min–max)',
+        'CPU × plain',
+        'non-2xx',
+      ],
+      r.throughput.map((t) => [
+        label(t.contender),
+        t.shape,
+        `${int(t.opsPerSec.median)} (${int(t.opsPerSec.min)}–${int(t.opsPerSec.max)})`,
+        fixed(t.opsPerSec.vsPlain),
+        fixed(t.latencyP50Ms, 1),
+        fixed(t.latencyP99Ms, 1),
+        `${int(t.cpuUsPerOp.median)} (${int(t.cpuUsPerOp.min)}–${int(t.cpuUsPerOp.max)})`,
+        fixed(t.cpuUsPerOp.vsPlain),
+        String(t.failures),
+      ]),
+    ),
+    `## ${SECTION_TITLES[2]}`,
+    "Counted with MONITOR on the bench's own Redis; a MULTI…EXEC block is one round trip.",
+    table(
+      [
+        'Contender',
+        'Query',
+        'Round trips before the answer',
+        'After the answer',
+        'Commands sent',
+        'Commands executed',
+        'What it sends (per op)',
+        'Server warnings so far',
+      ],
+      r.roundTrips.map((t) => [
+        label(t.contender),
+        t.shape,
+        fixed(t.criticalTripsPerOp),
+        fixed(t.afterResponseTripsPerOp),
+        fixed(t.commandsSentPerOp),
+        fixed(t.commandsExecutedPerOp),
+        Object.entries(t.byLabel)
+          .map(([what, n]) => `${what} ×${fixed(n)}`)
+          .join(', '),
+        t.serverWarnings.join('; ') || '—',
+      ]),
+    ),
+    `## ${SECTION_TITLES[3]}`,
+    `Limit ${EXACT_LIMIT} per ${m.budget.windowSec} s per client. Boundary: one request opens the window, then 100 just before its end and 100 just after.`,
+    table(
+      [
+        'Contender',
+        `${int(m.budget.concurrentRequests)} at once: served`,
+        'Boundary: opener + before + after',
+        'Burst before done (ms before boundary)',
+        'Over-admission',
+        'Server warnings meanwhile',
+      ],
+      r.exactness.map((e) => [
+        label(e.contender),
+        String(e.concurrentServed),
+        `${e.openerServed} + ${e.boundaryServed.before} + ${e.boundaryServed.after}`,
+        e.beforeBurstDoneMs >= 0 ? int(e.beforeBurstDoneMs) : `${int(e.beforeBurstDoneMs)} (late)`,
+        CONTENDERS.find((c) => c.id === e.contender)?.limits ? String(e.overAdmission) : 'no limit',
+        e.serverWarnings.join('; ') || '—',
+      ]),
+    ),
+    `## ${SECTION_TITLES[4]}`,
+    table(
+      [
+        'Store',
+        'Clients',
+        'Keys',
+        'Bytes per client',
+        'Keys once idle',
+        'Bytes left once idle',
+        'Gone after s',
+      ],
+      r.memory.map((x) => [
+        x.variant,
+        int(x.clients),
+        int(x.keys),
+        int(x.bytesPerClient),
+        int(x.keysAfterIdle),
+        int(x.residualBytes),
+        fixed(x.expiredAfterSec, 1),
+      ]),
+    ),
+    `## ${SECTION_TITLES[5]}`,
+    table(
+      ['Query', 'Estimated cost', 'Cold µs (fresh document)', 'Repeated µs (same document)'],
+      [
+        [
+          "the demo's dearest (test/bench/queries.ts)",
+          String(r.pricing.cost),
+          fixed(r.pricing.coldUs, 1),
+          fixed(r.pricing.repeatedUs, 2),
+        ],
+      ],
+    ),
+    `## ${SECTION_TITLES[6]}`,
+    r.outageSkipped ??
+      table(
+        ['Contender', 'Answers while Redis is down (status code, ms)', 'Serves again after restart'],
+        r.outage.map((o) => [
+          label(o.contender),
+          o.answers
+            .map((a) => `${a.status || '—'} ${a.code ?? (a.served ? 'served' : '')} ${int(a.latencyMs)}`)
+            .join('; '),
+          o.recoveredAfterSec === null ? 'not within 10 s' : `${fixed(o.recoveredAfterSec, 1)} s`,
+        ]),
+      ),
+  ].join('\n\n');
+}

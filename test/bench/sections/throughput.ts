@@ -1,0 +1,97 @@
+import type { BenchBudget } from '../budget.js';
+import { CONTENDER_IDS, type ContenderId } from '../contenders.js';
+import { post } from '../http.js';
+import { type LoadResult, runLoad } from '../load.js';
+import { cpuTimeMs, type ServerProcess } from '../processes.js';
+import { SHAPES } from '../queries.js';
+import { median, spread } from '../stats.js';
+
+/** One measured load run, with the server's own CPU time over it. */
+export interface MeasuredRun extends LoadResult {
+  /** Server CPU (user + system) per operation, in microseconds. */
+  cpuUsPerOp: number;
+}
+
+/** A contender's runs on one query shape, summarised; ratios are to the plain server's medians. */
+export interface ThroughputResult {
+  contender: ContenderId;
+  shape: string;
+  runs: MeasuredRun[];
+  opsPerSec: { median: number; min: number; max: number; vsPlain: number };
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  cpuUsPerOp: { median: number; min: number; max: number; vsPlain: number };
+  /** Non-2xx answers and errors over all runs: a fair run has none (nothing throttled). */
+  failures: number;
+}
+
+/**
+ * Loads every contender with every shape, `budget.repeat` times; within a repetition the
+ * contenders take turns, so that a slow phase of a noisy machine hits them all alike.
+ */
+export async function measureThroughput(
+  servers: ReadonlyMap<ContenderId, ServerProcess>,
+  budget: BenchBudget,
+): Promise<ThroughputResult[]> {
+  await checkEveryAnswer(servers);
+  if (budget.warmupSec > 0) {
+    for (const shape of SHAPES) {
+      for (const server of servers.values()) {
+        await runLoad(server.url, shape.query, budget.warmupSec, budget.connections);
+      }
+    }
+  }
+  const runs = new Map<string, MeasuredRun[]>();
+  for (let rep = 0; rep < budget.repeat; rep++) {
+    for (const shape of SHAPES) {
+      for (const id of CONTENDER_IDS) {
+        const server = servers.get(id);
+        if (!server) continue;
+        const cpuBeforeMs = cpuTimeMs(server.pid);
+        const load = await runLoad(server.url, shape.query, budget.durationSec, budget.connections);
+        const cpuMs = cpuTimeMs(server.pid) - cpuBeforeMs;
+        const key = `${id}/${shape.id}`;
+        runs.set(key, [...(runs.get(key) ?? []), { ...load, cpuUsPerOp: (cpuMs * 1000) / load.operations }]);
+      }
+    }
+  }
+  return summarise(runs);
+}
+
+/** Every contender must serve every shape correctly before its speed means anything. */
+async function checkEveryAnswer(servers: ReadonlyMap<ContenderId, ServerProcess>): Promise<void> {
+  for (const [id, server] of servers) {
+    for (const shape of SHAPES) {
+      const answer = await post(server.url, shape.query);
+      if (!answer.served) {
+        throw new Error(`${id} did not serve the ${shape.id} query: HTTP ${answer.status} ${answer.code}`);
+      }
+    }
+  }
+}
+
+function summarise(runs: Map<string, MeasuredRun[]>): ThroughputResult[] {
+  const results: ThroughputResult[] = [];
+  for (const shape of SHAPES) {
+    const plain = runs.get(`plain/${shape.id}`) ?? [];
+    const plainOps = median(plain.map((run) => run.opsPerSec));
+    const plainCpu = median(plain.map((run) => run.cpuUsPerOp));
+    for (const id of CONTENDER_IDS) {
+      const own = runs.get(`${id}/${shape.id}`);
+      if (!own) continue;
+      const ops = own.map((run) => run.opsPerSec);
+      const cpu = own.map((run) => run.cpuUsPerOp);
+      results.push({
+        contender: id,
+        shape: shape.id,
+        runs: own,
+        opsPerSec: { median: median(ops), ...spread(ops), vsPlain: median(ops) / plainOps },
+        latencyP50Ms: median(own.map((run) => run.latencyP50Ms)),
+        latencyP99Ms: median(own.map((run) => run.latencyP99Ms)),
+        cpuUsPerOp: { median: median(cpu), ...spread(cpu), vsPlain: median(cpu) / plainCpu },
+        failures: own.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
+      });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,21 @@
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
+import { createBookstoreResolvers } from '../../../src/demo/resolvers.js';
+import { rateLimitFieldResolvers } from '../../../src/plugin/rate-limit-field.js';
+import { readSchemaFolder } from '../../../src/schema/build-schema.js';
+
+/** The demo's `schema/` folder, as Tollgate reads it. */
+export const SCHEMA_DIR = new URL('../../../schema/', import.meta.url).pathname;
+
+/** The demo's SDL files, unchanged. */
+export function bookstoreTypeDefs(): string[] {
+  return readSchemaFolder(SCHEMA_DIR);
+}
+
+/**
+ * The demo bookstore with the demo's resolvers and nothing applied on top: the `@rateLimit`,
+ * `@cost` and `@listSize` declarations stay in the SDL, but no directive does anything.
+ */
+export function plainBookstoreSchema(typeDefs: string[] = bookstoreTypeDefs()): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs, resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers] });
+}

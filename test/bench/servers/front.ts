@@ -1,0 +1,40 @@
+import { createServer } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import type { TollgateContext } from '../../../src/context.js';
+import { createRequestListener } from '../../../src/http/graphql-handler.js';
+import { anonymousClient } from '../../../src/identity/client-identity.js';
+
+// The alternatives never apply Tollgate's @rateLimit, so nothing ever asks for a field grant.
+const NO_FIELD_LIMITS: TollgateContext['fieldAdmission'] = { admit: () => true };
+
+/**
+ * Serves `schema` on Tollgate's own node:http front (same body reading, same Apollo call; clients
+ * keyed by address, as Tollgate keys callers without an API key), so that a contender differs
+ * from Tollgate only in how it limits.
+ * Listens on 127.0.0.1:`port`; resolves once listening.
+ */
+export async function serveOnTollgateFront(
+  schema: GraphQLSchema,
+  plugins: ApolloServerPlugin<TollgateContext>[],
+  port: number,
+): Promise<void> {
+  const apollo = new ApolloServer<TollgateContext>({
+    schema,
+    plugins,
+    allowBatchedHttpRequests: true,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  const httpServer = createServer(
+    createRequestListener({
+      apollo,
+      context: async (request) => ({
+        client: anonymousClient(request.socket.remoteAddress),
+        fieldAdmission: NO_FIELD_LIMITS,
+      }),
+      onError: (error) => console.error('request failed', error),
+    }),
+  );
+  await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
+}
