@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { type ASTNode, GraphQLError } from 'graphql';
 
 /**
  * Every error code Tollgate answers with, and the HTTP status it carries when it stops the
@@ -22,7 +22,37 @@ export const ERROR_STATUS = {
   RATE_LIMITER_UNAVAILABLE: 503,
   /** Only for routes that do not exist. */
   NOT_FOUND: 404,
+  /** An API key was sent that is malformed, unknown or revoked. Nothing ran. */
+  UNAUTHENTICATED: 401,
+  /** The document (`query`) has more bytes than `TOLLGATE_MAX_DOCUMENT_BYTES`. */
+  DOCUMENT_TOO_LARGE: 400,
+  /** The document has more lexical tokens than `TOLLGATE_MAX_TOKENS`; parsing stopped there. */
+  TOO_MANY_TOKENS: 400,
+  /** Fields nest deeper than `TOLLGATE_MAX_DEPTH`, fragments expanded (before parsing: brackets deeper than 2 × it + 8). */
+  QUERY_TOO_DEEP: 400,
+  /** An operation has more aliased fields than `TOLLGATE_MAX_ALIASES`, fragments expanded. */
+  TOO_MANY_ALIASES: 400,
+  /** A field, fragment or operation carries more directives than `TOLLGATE_MAX_DIRECTIVES_PER_FIELD`. */
+  TOO_MANY_DIRECTIVES: 400,
+  /** A batched request (JSON array) has more operations than `TOLLGATE_MAX_BATCH_OPERATIONS`. */
+  BATCH_TOO_LARGE: 400,
+  /** An operation's `variables` exceed `TOLLGATE_MAX_VARIABLES_BYTES` of JSON or nest deeper than `TOLLGATE_MAX_VARIABLES_DEPTH`. */
+  VARIABLES_TOO_LARGE: 400,
 } as const;
+
+/** The codes of the input limits (src/limits): checked before anything is priced or run. */
+export const INPUT_LIMIT_CODES = [
+  'DOCUMENT_TOO_LARGE',
+  'TOO_MANY_TOKENS',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'TOO_MANY_DIRECTIVES',
+  'BATCH_TOO_LARGE',
+  'VARIABLES_TOO_LARGE',
+] as const satisfies readonly (keyof typeof ERROR_STATUS)[];
+
+/** A code from {@link INPUT_LIMIT_CODES}. */
+export type InputLimitCode = (typeof INPUT_LIMIT_CODES)[number];
 
 /** A code from {@link ERROR_STATUS}. */
 export type TollgateErrorCode = keyof typeof ERROR_STATUS;
@@ -50,6 +80,22 @@ export function tollgateError(
   const http = options.setsHttpStatus === false ? undefined : { status: ERROR_STATUS[code], headers };
   return new GraphQLError(message, {
     extensions: { code, ...options.extensions, ...(http ? { http } : {}) },
+  });
+}
+
+/**
+ * 400: a request over one of the input limits; `limit` is the configured maximum, `nodes`
+ * point at the offending place of the document.
+ */
+export function inputLimitError(
+  code: InputLimitCode,
+  message: string,
+  limit: number,
+  nodes?: ReadonlyArray<ASTNode>,
+): GraphQLError {
+  return new GraphQLError(message, {
+    ...(nodes ? { nodes } : {}),
+    extensions: { code, limit, http: { status: ERROR_STATUS[code], headers: new Map<string, string>() } },
   });
 }
 
@@ -99,6 +145,26 @@ export function fieldRateLimitedError(
         window: rule.window,
         retryAfter: retryAfterSec,
       },
+    },
+  );
+}
+
+/** 401: the API key sent is malformed, unknown or revoked; the key is never echoed. */
+export function unauthenticatedError(): GraphQLError {
+  return tollgateError(
+    'UNAUTHENTICATED',
+    'The API key is not valid (malformed, unknown or revoked). Send a valid key, or none to be served anonymously.',
+  );
+}
+
+/** 429: too many failed API key attempts from this address; even a valid key waits. */
+export function authFailuresError(retryAfterSec: number): GraphQLError {
+  return tollgateError(
+    'RATE_LIMITED',
+    `Too many failed API key attempts from this address; try again in ${retryAfterSec} s.`,
+    {
+      extensions: { reason: 'AUTH_FAILURES', retryAfter: retryAfterSec },
+      headers: { 'Retry-After': String(retryAfterSec) },
     },
   );
 }

@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -6,9 +7,19 @@ export interface LoggerOptions {
   level?: string;
   /** Where JSON lines go. Default standard output. */
   destination?: DestinationStream;
+  /** Human-readable lines (pino-pretty) instead of JSON, for a developer's terminal. Default `false`. */
+  pretty?: boolean;
 }
 
-/** Tollgate's logger: JSON lines (pino), with credentials redacted wherever they appear. */
+/** Whether logs should be human-readable: on a terminal, outside production. */
+export function wantsPrettyLogs(stdoutIsTty: boolean | undefined, production: boolean): boolean {
+  return Boolean(stdoutIsTty) && !production;
+}
+
+/**
+ * Tollgate's logger: JSON lines (pino), or human-readable lines with `pretty`, with credentials
+ * redacted wherever they appear.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
@@ -19,7 +30,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.pretty
+      ? pretty({
+          // Synchronous, like pino's own destination: nothing is lost when the process exits.
+          sync: true,
+          destination: options.destination ?? 1,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,service',
+        })
+      : options.destination,
   );
 }
 

@@ -61,7 +61,10 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Review a book. Writes are dearer than reads. */
   addReview: Review;
-  /** Sign in with a user name and password: what an attacker would brute-force. */
+  /**
+   * Sign in with a user name and password: what an attacker would brute-force. Limited per client,
+   * and per user name across all clients.
+   */
   login: LoginResult;
 };
 
@@ -312,6 +315,7 @@ export type ListSizeDirectiveArgs = {
 export type ListSizeDirectiveResolver<Result, Parent, ContextType = TollgateContext, Args = ListSizeDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type RateLimitDirectiveArgs = {
+  keyBy?: Maybe<Array<Scalars['String']['input']>>;
   max: Scalars['Int']['input'];
   window: Scalars['String']['input'];
 };

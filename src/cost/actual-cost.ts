@@ -19,12 +19,32 @@ import {
 } from 'graphql';
 import { argumentsCost } from './argument-cost.js';
 import type { CostModel } from './cost-model.js';
-import { type CostRequest, type PreparedOperation, prepareOperation } from './operation.js';
-import { OPERATION_BASE_COST, wholeCost } from './operation-analysis.js';
+import type { CostRequest } from './operation.js';
+import {
+  analyseOperation,
+  OPERATION_BASE_COST,
+  type OperationAnalysis,
+  wholeCost,
+} from './operation-analysis.js';
+
+/** One field of a selection set as it applies to one object type, with what it costs per item. */
+export interface ShapeField {
+  /** Where the value is in the response object (the alias, else the field name). */
+  readonly responseKey: string;
+  readonly type: GraphQLOutputType;
+  /** Cost of one non-null item (the field's weight). */
+  readonly weight: number;
+  /** What a null costs: only an explicit `@cost`, as in Apollo's router. */
+  readonly nullCost: number;
+  /** Cost of the field's arguments, once per evaluation of the field. */
+  readonly argumentsCost: number;
+  /** The composite type and selections below it, if any. */
+  readonly below: { readonly type: GraphQLCompositeType; readonly selectionSet: SelectionSetNode } | null;
+}
 
 interface Walk {
   readonly model: CostModel;
-  readonly prepared: PreparedOperation;
+  readonly analysis: OperationAnalysis;
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
 }
 
@@ -34,7 +54,8 @@ interface Walk {
  * explicit `@cost`, as in Apollo's router); abstract types are priced as their `__typename` when the
  * response has it, else as their most expensive member. Repeated selections count as often as the
  * estimate counts them, so a response that returns every estimated item costs exactly the estimate.
- * `document` must be valid against the schema (Apollo has validated it by then).
+ * `document` must be valid against the schema (Apollo has validated it by then). It runs on every
+ * response, so what depends only on the document and variables is worked out once and remembered.
  */
 export function actualCost(
   model: CostModel,
@@ -42,12 +63,13 @@ export function actualCost(
   request: CostRequest,
   data: unknown,
 ): number {
-  const prepared = prepareOperation(model.schema, document, request);
+  const analysis = analyseOperation(model, document, request);
+  const { prepared } = analysis;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of prepared.document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const walk: Walk = { model, prepared, fragments };
+  const walk: Walk = { model, analysis, fragments };
   const base = OPERATION_BASE_COST[prepared.operation.operation];
   return wholeCost(base + selectionsCost(walk, prepared.rootType, prepared.operation.selectionSet, data));
 }
@@ -67,8 +89,11 @@ function selectionsCost(
     return objectCost(walk, typename, selectionSet, object);
   }
   // No __typename in the response: as the estimate does, the most expensive possible type.
-  const members = isAbstractType(type) ? schema.getPossibleTypes(type) : [];
-  return Math.max(0, ...members.map((member) => objectCost(walk, member, selectionSet, object)));
+  let most = 0;
+  for (const member of isAbstractType(type) ? schema.getPossibleTypes(type) : []) {
+    most = Math.max(most, objectCost(walk, member, selectionSet, object));
+  }
+  return most;
 }
 
 function objectCost(
@@ -78,29 +103,54 @@ function objectCost(
   object: Record<string, unknown>,
 ): number {
   let cost = 0;
-  for (const node of fieldsFor(walk, type, selectionSet)) {
-    cost += fieldCost(walk, type, node, object[node.alias?.value ?? node.name.value]);
+  for (const field of shapeOf(walk, type, selectionSet)) {
+    cost += valueCost(walk, field, field.type, object[field.responseKey]) + field.argumentsCost;
   }
   return cost;
 }
 
-function fieldCost(walk: Walk, parent: GraphQLObjectType, node: FieldNode, value: unknown): number {
+function valueCost(walk: Walk, field: ShapeField, type: GraphQLOutputType, value: unknown): number {
+  if (value === null || value === undefined) return field.nullCost;
+  const nullable = getNullableType(type);
+  if (Array.isArray(value)) {
+    const itemType = isListType(nullable) ? (nullable.ofType as GraphQLOutputType) : nullable;
+    let sum = 0;
+    for (const item of value) sum += valueCost(walk, field, itemType, item);
+    return sum;
+  }
+  const below = field.below ? selectionsCost(walk, field.below.type, field.below.selectionSet, value) : 0;
+  return field.weight + below;
+}
+
+/** The fields of `selectionSet` that apply to an object of `type`, with their costs; remembered. */
+function shapeOf(walk: Walk, type: GraphQLObjectType, selectionSet: SelectionSetNode): readonly ShapeField[] {
+  let byType = walk.analysis.shapes.get(selectionSet);
+  if (!byType) {
+    byType = new Map();
+    walk.analysis.shapes.set(selectionSet, byType);
+  }
+  let shape = byType.get(type.name);
+  if (!shape) {
+    shape = fieldsFor(walk, type, selectionSet).flatMap((node) => shapeField(walk, type, node) ?? []);
+    byType.set(type.name, shape);
+  }
+  return shape;
+}
+
+function shapeField(walk: Walk, parent: GraphQLObjectType, node: FieldNode): ShapeField | null {
   const field = parent.getFields()[node.name.value];
-  if (!field) return 0;
+  if (!field) return null;
   const costs = walk.model.fieldCost(parent.name, field);
-  const itemCost = (type: GraphQLOutputType, item: unknown): number => {
-    if (item === null || item === undefined) return costs.explicitWeight ?? 0;
-    const nullable = getNullableType(type);
-    if (Array.isArray(item)) {
-      const itemType = isListType(nullable) ? nullable.ofType : nullable;
-      return item.reduce<number>((sum, each) => sum + itemCost(itemType, each), 0);
-    }
-    const named = getNamedType(nullable);
-    const below =
-      isCompositeType(named) && node.selectionSet ? selectionsCost(walk, named, node.selectionSet, item) : 0;
-    return costs.weight + below;
+  const named = getNamedType(field.type);
+  return {
+    responseKey: node.alias?.value ?? node.name.value,
+    type: field.type,
+    weight: costs.weight,
+    nullCost: costs.explicitWeight ?? 0,
+    argumentsCost: argumentsCost(walk.model, costs, node, walk.analysis.prepared.variables),
+    below:
+      isCompositeType(named) && node.selectionSet ? { type: named, selectionSet: node.selectionSet } : null,
   };
-  return itemCost(field.type, value) + argumentsCost(walk.model, costs, node, walk.prepared.variables);
 }
 
 /** The field nodes of `selectionSet` that apply to an object of `type`: fragments expanded, skips dropped. */
@@ -131,7 +181,7 @@ function applies(walk: Walk, type: GraphQLObjectType, condition: string | undefi
 }
 
 function included(walk: Walk, node: Parameters<typeof getDirectiveValues>[1]): boolean {
-  const variables = walk.prepared.variables;
+  const variables = walk.analysis.prepared.variables;
   if (getDirectiveValues(GraphQLSkipDirective, node, variables)?.if === true) return false;
   return getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
 }

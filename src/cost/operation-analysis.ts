@@ -1,4 +1,5 @@
-import type { DocumentNode, OperationTypeNode } from 'graphql';
+import type { DocumentNode, OperationTypeNode, SelectionSetNode } from 'graphql';
+import type { ShapeField } from './actual-cost.js';
 import { argumentsCost } from './argument-cost.js';
 import { requestKey } from './cost-cache.js';
 import type { CostModel } from './cost-model.js';
@@ -31,6 +32,11 @@ export interface OperationAnalysis {
   readonly fieldArgs: ReadonlyMap<string, readonly Readonly<Record<string, unknown>>[]>;
   /** Plans already made, per `isTracked` predicate (pass a stable function to benefit). */
   readonly plans: WeakMap<(coordinate: string) => boolean, readonly FieldCallPlan[]>;
+  /**
+   * What `actualCost` needs of each selection set for each object type (fields with their costs),
+   * worked out on the first response and reused for every later one.
+   */
+  readonly shapes: Map<SelectionSetNode, Map<string, readonly ShapeField[]>>;
 }
 
 /** Base cost of an operation by type, as in Apollo's router. */
@@ -85,6 +91,7 @@ export function analyseOperation(
       prepared,
       fieldArgs,
       plans: new WeakMap(),
+      shapes: new Map(),
     };
   });
 }

@@ -1,6 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { TollgateContext } from '../context.js';
+import type { InputLimits } from '../limits/limits.js';
+import { checkRequestLimits, RequestRefusal } from '../limits/request-limits.js';
+import type { RouteHandler } from './ops-routes.js';
 import { BodyError, readBody } from './read-body.js';
 
 /** Options of {@link createRequestListener}. */
@@ -10,8 +13,12 @@ export interface RequestListenerOptions {
   context: (request: IncomingMessage) => Promise<TollgateContext>;
   /** Largest accepted request body, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Batch size, document and variables size, checked before Apollo sees the request. Default none. */
+  limits?: InputLimits;
   /** Path of the GraphQL endpoint. Default `/graphql`. */
   path?: string;
+  /** More `GET` routes by path (`/metrics`, `/ready`: `createOpsRoutes`). */
+  routes?: ReadonlyMap<string, RouteHandler>;
   /** Told of failures that are not the client's (they answer 500). */
   onError: (error: unknown) => void;
 }
@@ -27,21 +34,28 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
   const path = options.path ?? '/graphql';
 
   return async (request, response) => {
+    // Read from a connection the drain has already ended: no answer can reach the client, so run
+    // (and charge) nothing.
+    if (request.socket.writableEnded) return void request.socket.destroy();
     const url = new URL(request.url ?? '/', 'http://localhost');
     try {
       if (url.pathname === '/health' && request.method === 'GET') {
         return sendJson(response, 200, { status: 'ok' });
       }
+      const route = options.routes?.get(url.pathname);
+      if (route && request.method === 'GET') return await route(request, response);
       if (url.pathname !== path) {
         return sendError(response, 404, 'NOT_FOUND', `Nothing here: GraphQL is served at ${path}.`);
       }
       const body = await readBody(request, maxBodyBytes);
+      const method = request.method ?? 'GET';
+      if (options.limits) checkRequestLimits({ method, body, search: url.search }, options.limits);
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
       }
       const result = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+        httpGraphQLRequest: { method, headers, search: url.search, body },
         context: () => context(request),
       });
       response.statusCode = result.status ?? 200;
@@ -53,6 +67,10 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       if (error instanceof BodyError) {
         return sendError(response, error.status, 'BAD_REQUEST', error.message);
       }
+      if (error instanceof RequestRefusal) {
+        const limit = error.limit === undefined ? {} : { limit: error.limit };
+        return sendError(response, error.status, error.code, error.message, limit);
+      }
       // Not the client's fault; Apollo already answers its own failures, so this is rare.
       onError(error);
       sendError(response, 500, 'INTERNAL_SERVER_ERROR', 'The request could not be handled.');
@@ -60,8 +78,14 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
   };
 }
 
-function sendError(response: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(response, status, { errors: [{ message, extensions: { code } }] });
+function sendError(
+  response: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): void {
+  sendJson(response, status, { errors: [{ message, extensions: { code, ...extensions } }] });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

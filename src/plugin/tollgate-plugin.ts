@@ -8,6 +8,7 @@ import { limiterUnavailableError, throttledError, tooExpensiveError } from '../e
 import { type ChargeResult, type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { OperationOutcome, TollgateEvents } from '../observe/events.js';
+import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
 import { executeDryRun, isDryRun } from './dry-run.js';
 import {
   bucketPolicy,
@@ -48,6 +49,8 @@ interface OperationLedger {
   /** The bucket's milli-points as last seen, for the client's feedback. */
   remainingMilli: number | null;
   retryAfterSec?: number;
+  /** Schema introspection only (Sandbox polls it): priced 0, and its actual cost is 0 too. */
+  introspectionOnly: boolean;
 }
 
 /**
@@ -148,10 +151,12 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
           const { client } = rc.contextValue;
           const variables = rc.request.variables ?? {};
           const tier = tiers[client.tier];
-          const estimatedCost = estimateCost(costModel, rc.document, {
-            variables,
-            operationName: rc.operationName,
-          }).cost;
+          // Reading the schema is free, or an explorer left open would drain its own bucket; the
+          // document limits still bound such operations.
+          const introspectionOnly = isIntrospectionOnly(rc.document, rc.operation);
+          const estimatedCost = introspectionOnly
+            ? 0
+            : estimateCost(costModel, rc.document, { variables, operationName: rc.operationName }).cost;
           ledger = {
             outcome: 'served',
             estimatedCost,
@@ -160,6 +165,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
             charge: null,
             grants: null,
             remainingMilli: null,
+            introspectionOnly,
           };
 
           if (estimatedCost > tier.maxCost) {
@@ -190,7 +196,11 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
             if (ledger.outcome === 'throttled') throw error;
             const retryAfterSec = error instanceof StoreUnavailableError ? error.retryAfterSec : 1;
             Object.assign(ledger, { outcome: 'unavailable', retryAfterSec });
-            logger.warn({ err: (error as Error).message }, 'the limiter store could not decide');
+            // An outage is logged once by the store and each refusal by the log observer; only an
+            // unexpected failure (a bug, not Redis) is worth a line of its own here.
+            if (!(error instanceof StoreUnavailableError)) {
+              logger.error({ err: (error as Error).message }, 'the limiter store failed unexpectedly');
+            }
             throw limiterUnavailableError(retryAfterSec);
           }
         },
@@ -211,7 +221,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
           if (!ledger) return;
           const body = rc.response.body;
           const data = body?.kind === 'single' ? body.singleResult.data : undefined;
-          const ran = ledger.outcome === 'served' && data;
+          const ran = ledger.outcome === 'served' && !ledger.introspectionOnly && data;
           const actual = ran && rc.document ? actualCost(costModel, rc.document, requestOf(rc), data) : 0;
           refundLater(rc.contextValue.client.id, ledger, actual);
           tellClient(rc, ledger, actual);

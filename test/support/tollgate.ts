@@ -1,30 +1,47 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Redis } from 'ioredis';
-import { loadConfig } from '../../src/config.js';
+import type { Registry } from 'prom-client';
+import { loadConfig, type TierName } from '../../src/config.js';
 import { createBookstoreResolvers } from '../../src/demo/resolvers.js';
-import { MemoryStore } from '../../src/limiter/memory-store.js';
-import { RedisStore } from '../../src/limiter/redis-store.js';
+import { createApiKey } from '../../src/identity/api-keys.js';
+import { createIdentity } from '../../src/identity/create-identity.js';
+import { createLimiterStore } from '../../src/limiter/create-store.js';
 import type { LimiterStore } from '../../src/limiter/store.js';
 import { createLogger } from '../../src/logger.js';
+import { createObservers, storeHooks } from '../../src/observe/observers.js';
 import { rateLimitFieldResolvers } from '../../src/plugin/rate-limit-field.js';
 import { buildTollgateSchema, readSchemaFolder } from '../../src/schema/build-schema.js';
 import { createTollgateServer } from '../../src/server.js';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 
+/**
+ * The Redis deadline of test servers unless a test sets `TOLLGATE_REDIS_TIMEOUT_MS`: the suite
+ * runs many files, servers and Redis processes on few cores, where a reply can take over 100 ms
+ * of wall time; a test about exact limits must not drift onto the per-process fallback.
+ * Fault tests set a short deadline themselves.
+ */
+export const TEST_REDIS_TIMEOUT_MS = '2000';
+
 /** A Tollgate server running in the test process on an ephemeral port. */
 export interface RunningTollgate {
   url: string;
   store: LimiterStore;
+  /** The server's metrics registry (what `/metrics` serves). */
+  registry: Registry;
   /** Every log line so far, parsed. */
   logs: Array<Record<string, unknown>>;
+  /** Creates an API key in this server's key store and returns it (shown once, as to an operator). */
+  createKey(tier?: TierName): Promise<string>;
   stop(): Promise<void>;
 }
 
 /** Options of {@link startTollgate}. */
 export interface StartOptions {
-  /** Redis to keep limits in; without it, the in-memory store. */
+  /** Redis to keep limits in (or `REDIS_CLUSTER_NODES` in `env`); without either, the in-memory store. */
   redisUrl?: string;
   /** Configuration as environment variables (`TOLLGATE_…`). */
   env?: Record<string, string>;
@@ -34,7 +51,13 @@ export interface StartOptions {
 
 /** Starts Tollgate in-process on 127.0.0.1 and a free port, with its logs captured. */
 export async function startTollgate(options: StartOptions = {}): Promise<RunningTollgate> {
-  const config = loadConfig({ ...options.env, PORT: '0' });
+  // Keys go to a file of the test's own unless the test names one (never the user's real keys file).
+  const config = loadConfig({
+    TOLLGATE_KEYS_FILE: temporaryKeysFile(),
+    TOLLGATE_REDIS_TIMEOUT_MS: TEST_REDIS_TIMEOUT_MS,
+    ...options.env,
+    PORT: '0',
+  });
   const logs: Array<Record<string, unknown>> = [];
   const destination = new PassThrough();
   destination.on('data', (line: Buffer) => logs.push(JSON.parse(line.toString())));
@@ -44,10 +67,28 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
     resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers],
     defaultListSize: config.cost.defaultListSize,
   });
-  const store = options.redisUrl ? new RedisStore(new Redis(options.redisUrl)) : new MemoryStore();
-  const server = await createTollgateServer({ config, schema, store, logger });
+  const observers = createObservers({
+    logger,
+    coordinates: schema.rateLimitRules.keys(),
+    clientRefSecret: config.log.clientRefSecret,
+  });
+  // As main.ts builds it: Redis behind the failure policy (TOLLGATE_FAILURE_POLICY, …) when given.
+  const store = await createLimiterStore({
+    config: { ...config, redisUrl: options.redisUrl ?? config.redisUrl },
+    logger,
+    ...storeHooks(observers.events),
+  });
+  const identity = await createIdentity({ config, store, logger, events: observers.events });
+  const server = await createTollgateServer({ config, schema, store, logger, observers, identity });
   const url = await server.listen(0, '127.0.0.1');
-  return { url: url.replace('localhost', '127.0.0.1'), store, logs, stop: () => server.stop() };
+  return {
+    url: url.replace('localhost', '127.0.0.1'),
+    store,
+    registry: observers.registry,
+    logs,
+    createKey: async (tier = 'free') => (await createApiKey(identity.keyStore, 'test', tier)).key,
+    stop: () => server.stop(),
+  };
 }
 
 /** A Tollgate server in a process of its own, started as `npm start` would. */
@@ -64,7 +105,14 @@ export interface TollgateProcess {
 export function spawnTollgate(env: Record<string, string>): Promise<TollgateProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      TOLLGATE_KEYS_FILE: temporaryKeysFile(),
+      TOLLGATE_REDIS_TIMEOUT_MS: TEST_REDIS_TIMEOUT_MS,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -99,4 +147,9 @@ export class ProcessExit extends Error {
   ) {
     super(`tollgate exited with ${code}: ${output}`);
   }
+}
+
+/** A keys file path in a fresh temporary folder. */
+export function temporaryKeysFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'tollgate-keys-')), 'keys.json');
 }

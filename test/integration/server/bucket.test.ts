@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postGraphQL, postRaw } from '../../support/http-client.js';
-import { freshKey } from '../../support/keys.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
 // Keys are the `free` tier: a bucket of 100 points restored at 10 per second.
@@ -19,7 +18,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   afterAll(() => tollgate.stop());
 
   it('serves a cost-60 operation, refuses the next with 429 and Retry-After: 2, serves it 2 s later', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const first = await postGraphQL(tollgate.url, COSTS_60, { headers });
     expect(first.status).toBe(200);
     expect(first.body.extensions?.cost).toMatchObject({ requestedQueryCost: 60, actualQueryCost: 60 });
@@ -42,7 +41,9 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   });
 
   it('tells the client where it stands: extensions.cost.throttleStatus and RateLimit headers', async () => {
-    const answer = await postGraphQL(tollgate.url, COSTS_60, { headers: { 'x-api-key': freshKey() } });
+    const answer = await postGraphQL(tollgate.url, COSTS_60, {
+      headers: { 'x-api-key': await tollgate.createKey() },
+    });
     expect(answer.body.extensions?.cost).toEqual({
       requestedQueryCost: 60,
       actualQueryCost: 60,
@@ -53,7 +54,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   });
 
   it('refunds the difference: estimated 50, returned 5 items, charged 5', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const answer = await postGraphQL(tollgate.url, '{ books(first: 50, offset: 495) { title } }', {
       headers,
     });
@@ -70,7 +71,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   });
 
   it('dry run: prices and reports the whole operation, runs and charges nothing', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const query =
       '{ rateLimit(dryRun: true) { cost limit remaining used resetAt } books(first: 30) { title } }';
     const answer = await postGraphQL(tollgate.url, query, { headers });
@@ -83,7 +84,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   });
 
   it('rateLimit without dryRun reports this operation, and is free itself', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const answer = await postGraphQL(
       tollgate.url,
       '{ rateLimit { cost remaining used } books(first: 7) { id } }',
@@ -97,7 +98,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   });
 
   it('answers 400 COST_ESTIMATED_TOO_EXPENSIVE for what no bucket could ever hold, and runs nothing', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const answer = await postGraphQL(tollgate.url, '{ books(first: 101) { title } }', { headers });
     expect(answer.status).toBe(400);
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({
@@ -110,7 +111,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
   });
 
   it('prices and charges each operation of a batch: one throttled does not take the others down', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const batch = JSON.stringify([
       { query: COSTS_60 },
       { query: COSTS_60 },

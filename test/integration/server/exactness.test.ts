@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { postGraphQL } from '../../support/http-client.js';
-import { freshKey } from '../../support/keys.js';
+import { createKeyInRedis } from '../../support/keys.js';
 import { spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 
 const CAPACITY = 200;
@@ -21,7 +21,7 @@ describe('two server processes on one Redis under concurrent load', () => {
   });
 
   it('admits no more cost than capacity plus what refilled while they ran', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await createKeyInRedis(inject('redisUrl')) };
     const costs = Array.from({ length: 300 }, (_, i) => [1, 3, 5, 10, 20][i % 5] as number);
     const started = Date.now();
     const answers = await Promise.all(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { postGraphQL } from '../../support/http-client.js';
+import { createKeyInRedis } from '../../support/keys.js';
 import { ProcessExit, spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 
 const SCHEMA_DIR = new URL('../../../schema/', import.meta.url).pathname;
@@ -28,7 +29,7 @@ describe('Tollgate as processes', () => {
     const env = { REDIS_URL: inject('redisUrl') };
     const servers: TollgateProcess[] = await Promise.all([spawnTollgate(env), spawnTollgate(env)]);
     try {
-      const headers = { 'x-api-key': `two-processes-${Date.now()}` };
+      const headers = { 'x-api-key': await createKeyInRedis(inject('redisUrl')) };
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
           postGraphQL((servers[i % 2] as TollgateProcess).url, '{ data { message } }', { headers }),

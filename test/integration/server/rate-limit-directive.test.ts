@@ -1,16 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { identifyClient } from '../../../src/identity/client-identity.js';
+import { parseApiKey } from '../../../src/identity/api-key.js';
 import { clientKeyPattern, windowKey } from '../../../src/limiter/keys.js';
 import { readSchemaFolder } from '../../../src/schema/build-schema.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
 const DATA = '{ data { message } }';
-let keyCounter = 0;
-/** An API key no other test uses, so every test starts with fresh windows. */
-const freshKey = () => `test-key-${process.pid}-${Date.now()}-${++keyCounter}`;
 
 describe.each(['redis', 'memory'] as const)('@rateLimit on the %s store', (storeKind) => {
   let tollgate: RunningTollgate;
@@ -20,7 +17,7 @@ describe.each(['redis', 'memory'] as const)('@rateLimit on the %s store', (store
   afterAll(() => tollgate.stop());
 
   it('serves 5 `data` calls a minute per client, then null with RATE_LIMITED; other clients go on', async () => {
-    const key = freshKey();
+    const key = await tollgate.createKey();
     const headers = { 'x-api-key': key };
     const answers = [];
     for (let i = 0; i < 6; i++) answers.push(await postGraphQL(tollgate.url, DATA, { headers }));
@@ -42,14 +39,16 @@ describe.each(['redis', 'memory'] as const)('@rateLimit on the %s store', (store
     expect(limited?.body.errors?.[0]?.path).toEqual(['data']);
 
     const otherKey = await postGraphQL(tollgate.url, DATA, {
-      headers: { authorization: `Bearer ${freshKey()}` },
+      headers: { authorization: `Bearer ${await tollgate.createKey()}` },
     });
     expect(otherKey.body.data).toEqual({ data: { message: 'Hello from Tollgate!' } });
   });
 
   it('counts every alias: 6 aliases in one request are 5 served and 1 limited', async () => {
     const query = `{ ${['a', 'b', 'c', 'd', 'e', 'f'].map((alias) => `${alias}: data { message }`).join(' ')} }`;
-    const answer = await postGraphQL(tollgate.url, query, { headers: { 'x-api-key': freshKey() } });
+    const answer = await postGraphQL(tollgate.url, query, {
+      headers: { 'x-api-key': await tollgate.createKey() },
+    });
     expect(answer.status).toBe(200);
     const values = Object.values(answer.body.data ?? {});
     expect(values.filter((value) => value !== null)).toHaveLength(5);
@@ -58,7 +57,7 @@ describe.each(['redis', 'memory'] as const)('@rateLimit on the %s store', (store
   });
 
   it('counts fragments and repeated selections as the calls they make', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const query = `
       query { ...D ... on Query { again: data { message } } x: data { message } }
       fragment D on Query { data { message } }`;
@@ -94,7 +93,7 @@ describe('@rateLimit under concurrency, on Redis', () => {
   afterAll(() => tollgate.stop());
 
   it('serves exactly 5 of 200 concurrent requests from one client', async () => {
-    const headers = { 'x-api-key': freshKey() };
+    const headers = { 'x-api-key': await tollgate.createKey() };
     const answers = await Promise.all(
       Array.from({ length: 200 }, () => postGraphQL(tollgate.url, DATA, { headers })),
     );
@@ -125,12 +124,12 @@ describe('@rateLimit windows slide and expire', () => {
   });
 
   it('serves the client again once the window has passed, and leaves no key behind', async () => {
-    const key = freshKey();
+    const key = await tollgate.createKey();
     const headers = { 'x-api-key': key };
     const served = async () => (await postGraphQL(tollgate.url, DATA, { headers })).body.data?.data !== null;
     expect([await served(), await served(), await served()]).toEqual([true, true, false]);
 
-    const client = identifyClient({ 'x-api-key': key }, undefined).id;
+    const client = `key:${parseApiKey(key)?.id}`;
     const windowTtl = await redis.pttl(windowKey(client, 'Query.data'));
     expect(windowTtl).toBeGreaterThan(0);
     expect(windowTtl).toBeLessThanOrEqual(1000);
