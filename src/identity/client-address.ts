@@ -26,10 +26,21 @@ export function createAddressResolver(
   options: AddressResolverOptions,
 ): (headers: IncomingHttpHeaders, peer: string | undefined) => string {
   const { trustedProxies, ipv6PrefixLength } = options;
+  // Without trusted proxies the answer depends on the peer alone: parse each peer once.
+  const byPeer = new Map<string, string>();
   return (headers, peer) => {
+    if (trustedProxies.kind === 'none' && peer !== undefined) {
+      const known = byPeer.get(peer);
+      if (known !== undefined) return known;
+    }
     const peerAddress = parse(peer);
     if (!peerAddress) return 'unknown';
-    if (trustedProxies.kind === 'none') return key(peerAddress, ipv6PrefixLength);
+    if (trustedProxies.kind === 'none') {
+      const client = key(peerAddress, ipv6PrefixLength);
+      if (byPeer.size >= 10_000) byPeer.clear();
+      byPeer.set(peer as string, client);
+      return client;
+    }
     // The chain as the nearest proxy saw it: client first, our peer last.
     const chain = [...forwardedFor(headers), peerAddress];
     return key(clientOf(chain, trustedProxies), ipv6PrefixLength);

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { bucketKey, windowKey } from './keys.js';
+import { nextReservation } from './reservation.js';
 import type {
   BucketPolicy,
   ChargeRequest,
@@ -62,7 +62,7 @@ export class MemoryStore implements LimiterStore {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const now = Date.now();
-    const reservation = randomBytes(9).toString('base64url');
+    const reservation = nextReservation();
     const bucket = this.takeFromBucket(request, now);
     const windows: WindowGrant[] = request.windows.map((window) => {
       if (!bucket.allowed) return { granted: 0, retryAfterMs: 0 };

@@ -51,6 +51,8 @@ export function createRedisClient(options: RedisConnectionOptions): Redis | Clus
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
+    // Charges of concurrent requests issued in one tick go out in one write.
+    enableAutoPipelining: true,
     retryStrategy: reconnectDelayMs,
   };
   if (options.clusterNodes && options.url) {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { bucketKey, windowKey } from './keys.js';
+import { nextReservation } from './reservation.js';
 import type { BucketPolicy, ChargeRequest, ChargeResult, LimiterStore, RefundRequest } from './store.js';
 
 const CHARGE_LUA = readFileSync(new URL('./scripts/charge.lua', import.meta.url), 'utf8');
@@ -31,7 +31,7 @@ export class RedisStore implements LimiterStore {
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const reservation = randomBytes(9).toString('base64url');
+    const reservation = nextReservation();
     const foreign = request.windows.some(
       (window) => window.owner !== undefined && window.owner !== request.client,
     );

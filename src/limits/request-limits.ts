@@ -60,8 +60,25 @@ export function checkRequestLimits(request: LimitedRequest, limits: InputLimits)
   }
 }
 
+// Documents that passed, per limits: clients send the same few documents again and again, and
+// scanning each one with the lexer on every request is work done twice.
+const passedDocuments = new WeakMap<InputLimits, Set<string>>();
+const MAX_REMEMBERED_DOCUMENTS = 1000;
+
 function checkDocument(query: unknown, limits: InputLimits): void {
   if (typeof query !== 'string') return;
+  let passed = passedDocuments.get(limits);
+  if (passed?.has(query)) return;
+  scanOnce(query, limits);
+  if (!passed) {
+    passed = new Set();
+    passedDocuments.set(limits, passed);
+  }
+  if (passed.size >= MAX_REMEMBERED_DOCUMENTS) passed.clear();
+  passed.add(query);
+}
+
+function scanOnce(query: string, limits: InputLimits): void {
   const bytes = Buffer.byteLength(query, 'utf8');
   if (bytes > limits.maxDocumentBytes) {
     throw new RequestRefusal(

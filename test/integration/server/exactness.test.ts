@@ -34,7 +34,8 @@ describe('two server processes on one Redis under concurrent load', () => {
       (sum, answer, i) => sum + (answer.status === 200 ? (costs[i] as number) : 0),
       0,
     );
-    expect(answers.every((answer) => answer.status === 200 || answer.status === 429)).toBe(true);
+    const odd = answers.filter((answer) => answer.status !== 200 && answer.status !== 429);
+    expect(odd.map((answer) => [answer.status, answer.body.errors?.[0]?.message])).toEqual([]);
     expect(admitted).toBeLessThanOrEqual(CAPACITY + Math.ceil(REFILL_PER_SEC * elapsedSec));
     // And it does not starve the client either: the bucket is used up to its last operation.
     expect(admitted).toBeGreaterThanOrEqual(CAPACITY - 20);
