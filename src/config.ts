@@ -271,7 +271,7 @@ function readTier(tier: TierName, file: FileConfig, env: NodeJS.ProcessEnv): Tie
     env[`${prefix}_MAX_COST`] ?? fromFile.maxCost ?? DEFAULT_TIERS[tier].maxCost,
   );
   // Points are counted in thousandths by the store: finer values would be rounded away.
-  if (!Number.isInteger(refillPerSec * 1000)) {
+  if (Math.abs(refillPerSec * 1000 - Math.round(refillPerSec * 1000)) > 1e-6) {
     throw new ConfigError(`${prefix}_REFILL_PER_SEC must have at most 3 decimals, got ${refillPerSec}`);
   }
   return { capacity, refillPerSec, maxCost: Math.min(maxCost, capacity) };

@@ -12,6 +12,11 @@ export interface FieldAdmission {
     rule: RateLimitRule,
     args: Record<string, unknown>,
   ): true | GraphQLError | Promise<true | GraphQLError>;
+  /**
+   * Gives back a grant `admit` took for an invocation that another rule of the same field refused:
+   * a refused call must not count against the field's other windows.
+   */
+  release(rule: RateLimitRule, args: Readonly<Record<string, unknown>>): void;
 }
 
 /** The caller's bucket as this operation left it, for the `rateLimit` query field. */

@@ -125,8 +125,20 @@ function admitThenResolve(
     const admissions = rules.map((rule) => context.fieldAdmission.admit(rule, args));
     // The planned path is synchronous: no promise, no tick, when the grants are in hand.
     if (admissions.every((admission) => admission === true)) return resolve(source, args, context, info);
-    return Promise.all(admissions).then((settled) => {
+    const refuse = (settled: ReadonlyArray<true | Error>) => {
       const refused = settled.find((admission) => admission !== true);
+      if (!refused) return null;
+      // Refused by one rule: the grants the others gave go back, so the call counts nowhere.
+      settled.forEach((admission, i) => {
+        if (admission === true) context.fieldAdmission.release(rules[i] as RateLimitRule, args);
+      });
+      return refused;
+    };
+    if (!admissions.some((admission) => admission instanceof Promise)) {
+      throw refuse(admissions as Array<true | Error>);
+    }
+    return Promise.all(admissions).then((settled) => {
+      const refused = refuse(settled);
       if (refused) throw refused;
       return resolve(source, args, context, info);
     });

@@ -27,46 +27,49 @@ export class AuthFailureGuard {
   constructor(private readonly options: AuthFailureGuardOptions) {}
 
   /**
-   * Milliseconds the address must wait, or 0. An address seen clear before is answered from
-   * memory and looked up again in the background once a second, so the request path stays at
-   * one store call; a block set by other processes is seen within about a second.
+   * Milliseconds the address must wait, or 0, without waiting on the store: what this process
+   * knows is answered at once, and the store is asked in the background (at most once a second per
+   * address), so a block set by failures seen in other processes arrives within about a second.
    */
-  async retryAfterMs(address: string): Promise<number> {
+  retryAfterMs(address: string): number {
     const now = Date.now();
     const blocked = this.blockedUntil.get(address) ?? 0;
     if (blocked > now) return blocked - now;
-    const clearUntil = this.clearUntil.get(address);
-    if (clearUntil === undefined) return this.look(address);
-    if (clearUntil <= now) this.look(address).catch(() => {});
+    if ((this.clearUntil.get(address) ?? 0) <= now) this.look(address).catch(() => {});
     return 0;
   }
 
-  /** Counts one failed attempt from the address; the next check asks the store again. */
+  /** Counts one failed attempt from the address, and learns in the same call whether it is now blocked. */
   async recordFailure(address: string): Promise<void> {
-    this.clearUntil.delete(address);
-    await this.take(address, 1);
+    const waitMs = await this.take(address, [1, 0]);
+    this.learn(address, waitMs);
   }
 
-  private async look(address: string): Promise<number> {
+  private async look(address: string): Promise<void> {
     // Renew first, so that concurrent requests do not all go and look.
     remember(this.clearUntil, address, Date.now() + CLEAR_FOR_MS);
-    const waitMs = await this.take(address, 0);
+    this.learn(address, await this.take(address, [0]));
+  }
+
+  private learn(address: string, waitMs: number): void {
     if (waitMs > 0) {
       this.clearUntil.delete(address);
       remember(this.blockedUntil, address, Date.now() + waitMs);
+    } else {
+      remember(this.clearUntil, address, Date.now() + CLEAR_FOR_MS);
     }
-    return waitMs;
   }
 
-  private async take(address: string, count: number): Promise<number> {
+  /** Takes `counts` from the failure window in one call; the last one's wait is the answer. */
+  private async take(address: string, counts: number[]): Promise<number> {
     const { store, maxFailures, windowMs } = this.options;
     const result = await store.charge({
       client: `ip:${address}`,
       bucket: null,
       costMilli: 0,
-      windows: [{ name: WINDOW_NAME, max: maxFailures, windowMs, count }],
+      windows: counts.map((count) => ({ name: WINDOW_NAME, max: maxFailures, windowMs, count })),
     });
-    return result.windows[0]?.retryAfterMs ?? 0;
+    return result.windows.at(-1)?.retryAfterMs ?? 0;
   }
 }
 

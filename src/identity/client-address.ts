@@ -41,43 +41,49 @@ export function createAddressResolver(
       byPeer.set(peer as string, client);
       return client;
     }
-    // The chain as the nearest proxy saw it: client first, our peer last.
+    // The chain as the nearest proxy saw it: client first, our peer last. An entry that is not an
+    // address keeps its place (as null), so that counting hops cannot be shifted by the client.
     const chain = [...forwardedFor(headers), peerAddress];
-    return key(clientOf(chain, trustedProxies), ipv6PrefixLength);
+    const client = clientOf(chain, trustedProxies);
+    return client ? key(client, ipv6PrefixLength) : 'invalid';
   };
 }
 
-function clientOf(
-  chain: Array<ipaddr.IPv4 | ipaddr.IPv6>,
-  trusted: TrustedProxies,
-): ipaddr.IPv4 | ipaddr.IPv6 {
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+function clientOf(chain: Array<Address | null>, trusted: TrustedProxies): Address | null {
   if (trusted.kind === 'hops') {
     // Each trusted hop appended the address it saw; skip exactly that many from the right.
-    return chain[Math.max(0, chain.length - 1 - trusted.hops)] as ipaddr.IPv4 | ipaddr.IPv6;
+    return chain[Math.max(0, chain.length - 1 - trusted.hops)] ?? null;
   }
-  if (trusted.kind === 'none') return chain.at(-1) as ipaddr.IPv4 | ipaddr.IPv6;
+  if (trusted.kind === 'none') return chain.at(-1) ?? null;
   for (let i = chain.length - 1; i > 0; i--) {
-    const address = chain[i] as ipaddr.IPv4 | ipaddr.IPv6;
-    if (!isTrusted(address, trusted)) return address;
+    const address = chain[i] ?? null;
+    if (address === null || !isTrusted(address, trusted)) return address;
   }
-  return chain[0] as ipaddr.IPv4 | ipaddr.IPv6;
+  return chain[0] ?? null;
 }
 
-function isTrusted(address: ipaddr.IPv4 | ipaddr.IPv6, trusted: TrustedProxies & { kind: 'cidrs' }): boolean {
+function isTrusted(address: Address, trusted: TrustedProxies & { kind: 'cidrs' }): boolean {
   return trusted.ranges.some(
     ([range, bits]) => address.kind() === range.kind() && address.match(range, bits),
   );
 }
 
-/** Addresses from `X-Forwarded-For`, else `Forwarded: for=…`, client first; unparsable entries dropped. */
-function forwardedFor(headers: IncomingHttpHeaders): Array<ipaddr.IPv4 | ipaddr.IPv6> {
+/** Entries of `X-Forwarded-For`, else `Forwarded: for=…`, client first; null where one is not an address. */
+function forwardedFor(headers: IncomingHttpHeaders): Array<Address | null> {
   const xff = headers['x-forwarded-for'];
   const entries = xff
     ? (Array.isArray(xff) ? xff.join(',') : xff).split(',')
-    : [...(headers.forwarded ?? '').matchAll(/for=("?)\[?([^\]";,]+)\]?\1/gi)].map((m) => m[2] ?? '');
-  return entries
-    .map((entry) => parse(entry.trim()))
-    .filter((a): a is ipaddr.IPv4 | ipaddr.IPv6 => a !== null);
+    : [...(headers.forwarded ?? '').matchAll(/for=("?)([^";,]+)\1/gi)].map((m) => m[2] ?? '');
+  return entries.map((entry) => parse(withoutPort(entry.trim())));
+}
+
+/** `1.2.3.4:5678` → `1.2.3.4`, `[2001:db8::1]:4711` → `2001:db8::1`; a bare IPv6 address is kept. */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed) return bracketed[1] as string;
+  return /^[\d.]+:\d+$/.test(entry) ? entry.slice(0, entry.lastIndexOf(':')) : entry;
 }
 
 function parse(text: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | null {

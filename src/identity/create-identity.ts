@@ -18,7 +18,7 @@ export interface Identity {
 
 /** Builds the identity step from the configuration: key store, failure guard, address rules. */
 export async function createIdentity(options: {
-  config: Pick<TollgateConfig, 'redisUrl' | 'redisClusterNodes' | 'identity'>;
+  config: Pick<TollgateConfig, 'redisUrl' | 'redisClusterNodes' | 'identity' | 'redis'>;
   store: LimiterStore;
   logger: Logger;
   events?: TollgateEvents;
@@ -38,6 +38,7 @@ export async function createIdentity(options: {
       ipv6PrefixLength: settings.ipv6PrefixLength,
     }),
     keyCacheMs: settings.keyCacheMs,
+    lookupTimeoutMs: config.redis.timeoutMs,
     logger,
     ...(events ? { events } : {}),
   });

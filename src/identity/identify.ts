@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { TIER_NAMES } from '../config.js';
 import { authFailuresError, limiterUnavailableError, unauthenticatedError } from '../errors.js';
+import { withDeadline } from '../limiter/deadline.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
 import { parseApiKey, secretMatches } from './api-key.js';
@@ -15,6 +17,8 @@ export interface IdentifyOptions {
   resolveAddress: (headers: IncomingMessage['headers'], peer: string | undefined) => string;
   /** How long a key record is believed before it is read again. A revocation takes this long. Default 500 ms. */
   keyCacheMs?: number;
+  /** Deadline of a key lookup, in ms (the Redis deadline). Default 100. */
+  lookupTimeoutMs?: number;
   /** How often last-used times are written, at most. Default 60 s. */
   touchIntervalMs?: number;
   logger: Logger;
@@ -62,16 +66,18 @@ export function createIdentify(options: IdentifyOptions): Identify {
   const fetchRecord = (id: string): Promise<ApiKeyRecord | null> => {
     const pending = refreshing.get(id);
     if (pending) return pending;
-    const fetch = keyStore
-      .get(id)
-      .then((record) => {
+    const lookup = withDeadline(keyStore.get(id), options.lookupTimeoutMs ?? 100)
+      .then((outcome) => {
+        if (outcome.kind === 'timeout') throw new Error('the key store did not answer in time');
+        if (outcome.kind === 'error') throw outcome.error;
+        const record = outcome.value;
         if (records.size >= MAX_CACHED_KEYS) records.clear();
         records.set(id, { record, expiresAt: Date.now() + keyCacheMs });
         return record;
       })
       .finally(() => refreshing.delete(id));
-    refreshing.set(id, fetch);
-    return fetch;
+    refreshing.set(id, lookup);
+    return lookup;
   };
 
   // Stale-while-revalidate: a key seen before is answered from memory and re-read in the
@@ -110,13 +116,18 @@ export function createIdentify(options: IdentifyOptions): Identify {
     const presented = apiKeyOf(request.headers);
     if (presented === undefined) return { id: `ip:${address}`, tier: 'anonymous' };
 
-    const waitMs = await guard.retryAfterMs(address).catch(() => 0);
+    const waitMs = guard.retryAfterMs(address);
     if (waitMs > 0) throw authFailuresError(Math.ceil(waitMs / 1000));
 
     const parsed = parseApiKey(presented);
     const record = parsed ? await recordOf(parsed.id) : null;
     if (!parsed || !record || record.revokedAt !== null || !secretMatches(parsed.secret, record.secretHash)) {
       throw await refuse(address);
+    }
+    if (!(TIER_NAMES as readonly string[]).includes(record.tier)) {
+      // A record edited by hand, or a tier that no longer exists: an operator's mistake to fix.
+      logger.error({ keyId: record.id, tier: record.tier }, 'API key names an unknown tier; refusing it');
+      throw unauthenticatedError();
     }
     const now = Date.now();
     if (now - (lastTouched.get(record.id) ?? 0) >= touchIntervalMs) {

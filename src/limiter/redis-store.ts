@@ -46,17 +46,33 @@ export class RedisStore implements LimiterStore {
         request.windows.filter((window) => !grants.has(window)),
         (window) => window.owner as string,
       );
-      await Promise.all(
-        [...byOwner].map(async ([owner, windows]) => {
-          const taken = await this.chargeOnce(
-            { client: owner, bucket: null, costMilli: 0, windows },
+      try {
+        await Promise.all(
+          [...byOwner].map(async ([owner, windows]) => {
+            const taken = await this.chargeOnce(
+              { client: owner, bucket: null, costMilli: 0, windows },
+              reservation,
+            );
+            windows.forEach((window, i) => {
+              grants.set(window, taken.windows[i]);
+            });
+          }),
+        );
+      } catch (error) {
+        // The decision failed half-way: give back what the first step took, so that whoever
+        // decides instead (the fallback) does not charge the client a second time.
+        await this.refundOnce(
+          {
+            client: request.client,
+            bucket: request.bucket,
+            refundMilli: request.costMilli,
             reservation,
-          );
-          windows.forEach((window, i) => {
-            grants.set(window, taken.windows[i]);
-          });
-        }),
-      );
+            windows: [],
+          },
+          own.map((window, i) => ({ ...window, granted: first.windows[i]?.granted ?? 0, used: 0 })),
+        ).catch(() => {});
+        throw error;
+      }
     }
     const windows = request.windows.map((window) => grants.get(window) ?? { granted: 0, retryAfterMs: 0 });
     return { ...first, windows };

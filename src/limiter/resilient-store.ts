@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { withDeadline } from './deadline.js';
 import {
   type BucketPolicy,
   type ChargeRequest,
@@ -223,24 +224,6 @@ export class ResilientStore implements LimiterStore {
     this.current = next;
     this.options.onStateChange?.(next, previous);
   }
-}
-
-type Outcome<T> = { kind: 'value'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
-
-/** Settles with the promise's outcome, or `timeout` after `timeoutMs`; never rejects. */
-function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<Outcome<T>> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<Outcome<T>>((resolve) => {
-    // Timers run before I/O in an event-loop turn: after a stall (a busy process, not a slow
-    // Redis) the reply may already be waiting in the socket. setImmediate lets this turn's I/O
-    // deliver it first, so only Redis's slowness, not ours, counts against the deadline.
-    timer = setTimeout(() => setImmediate(() => resolve({ kind: 'timeout' })), timeoutMs);
-  });
-  const settled = promise.then(
-    (value): Outcome<T> => ({ kind: 'value', value }),
-    (error: unknown): Outcome<T> => ({ kind: 'error', error }),
-  );
-  return Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
 }
 
 function errorMessage(error: unknown): string {

@@ -19,7 +19,7 @@ export function isDryRun(
   if (operation.operation !== 'query') return false;
   return rootRateLimitFields(operation).some((field) => {
     const arg = field.arguments?.find((a) => a.name.value === 'dryRun');
-    return arg !== undefined && booleanValue(arg.value, variables);
+    return arg !== undefined && booleanValue(arg.value, variables, operation);
   });
 }
 
@@ -54,8 +54,16 @@ function rootRateLimitFields(operation: OperationDefinitionNode): FieldNode[] {
   );
 }
 
-function booleanValue(value: ValueNode, variables: Record<string, unknown>): boolean {
+function booleanValue(
+  value: ValueNode,
+  variables: Record<string, unknown>,
+  operation: OperationDefinitionNode,
+): boolean {
   if (value.kind === Kind.BOOLEAN) return value.value;
-  if (value.kind === Kind.VARIABLE) return variables[value.name.value] === true;
-  return false;
+  if (value.kind !== Kind.VARIABLE) return false;
+  const name = value.name.value;
+  if (name in variables) return variables[name] === true;
+  // Not sent: the variable's default, as execution would use it.
+  const fallback = operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
+  return fallback?.kind === Kind.BOOLEAN && fallback.value;
 }

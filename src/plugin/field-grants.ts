@@ -67,6 +67,13 @@ export class FieldGrants implements FieldAdmission {
     });
   }
 
+  release(rule: RateLimitRule, args: Readonly<Record<string, unknown>>): void {
+    const ledger = this.ledgers.get(windowId(rule, windowOwner(rule, args)));
+    // Only planned grants can be handed back here; an unplanned one was taken from the store
+    // for this very call and simply counts (the strict side).
+    if (ledger && ledger.invoked > 0 && ledger.invoked <= ledger.granted) ledger.invoked -= 1;
+  }
+
   /** Per window: what was granted and how much of it was used, for giving the rest back. */
   usage(): Array<{ name: string; owner?: string; granted: number; used: number }> {
     return [...this.ledgers.values()].map((ledger) => ({

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
-import type { DocumentNode } from 'graphql';
+import { type DocumentNode, GraphQLError } from 'graphql';
 import type { TierConfig, TierName } from '../config.js';
 import type { TollgateContext } from '../context.js';
 import { actualCost, type CostModel, estimateCost, planFieldCalls } from '../cost/index.js';
@@ -51,6 +51,7 @@ interface OperationLedger {
   retryAfterSec?: number;
   /** Schema introspection only (Sandbox polls it): priced 0, and its actual cost is 0 too. */
   introspectionOnly: boolean;
+  costModel: CostModel;
 }
 
 /**
@@ -87,7 +88,10 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
       const retryAfterSec = wholeSeconds(result.retryAfterMs);
       if (enforce) {
         Object.assign(ledger, { outcome: 'throttled', retryAfterSec });
-        throw throttledError(ledger.estimatedCost, Math.floor(result.remainingMilli / 1000), retryAfterSec);
+        throw forRequest(
+          rc,
+          throttledError(ledger.estimatedCost, Math.floor(result.remainingMilli / 1000), retryAfterSec),
+        );
       }
       logger.info(
         { reason: 'throttled', cost: ledger.estimatedCost, tier: ledger.tierName, enforce },
@@ -166,12 +170,13 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
             grants: null,
             remainingMilli: null,
             introspectionOnly,
+            costModel,
           };
 
           if (estimatedCost > tier.maxCost) {
             if (enforce) {
               ledger.outcome = 'too_expensive';
-              throw tooExpensiveError(estimatedCost, tier.maxCost);
+              throw forRequest(rc, tooExpensiveError(estimatedCost, tier.maxCost));
             }
             logger.info(
               { reason: 'too_expensive', cost: estimatedCost, max: tier.maxCost, tier: client.tier, enforce },
@@ -201,7 +206,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
             if (!(error instanceof StoreUnavailableError)) {
               logger.error({ err: (error as Error).message }, 'the limiter store failed unexpectedly');
             }
-            throw limiterUnavailableError(retryAfterSec);
+            throw forRequest(rc, limiterUnavailableError(retryAfterSec));
           }
         },
 
@@ -221,8 +226,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
           if (!ledger) return;
           const body = rc.response.body;
           const data = body?.kind === 'single' ? body.singleResult.data : undefined;
-          const ran = ledger.outcome === 'served' && !ledger.introspectionOnly && data;
-          const actual = ran && rc.document ? actualCost(costModel, rc.document, requestOf(rc), data) : 0;
+          const actual = actualCostOf(ledger, rc, data);
           refundLater(rc.contextValue.client.id, ledger, actual);
           tellClient(rc, ledger, actual);
           events.operation?.({
@@ -237,6 +241,33 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
       };
     },
   };
+}
+
+/**
+ * What the operation really cost. Nothing ran: 0. It ran but there is no data to measure (an
+ * error nulled the whole result): the estimate, since the resolvers did their work all the same
+ * and a null must not buy a full refund.
+ */
+function actualCostOf(
+  ledger: OperationLedger,
+  rc: GraphQLRequestContext<TollgateContext>,
+  data: Record<string, unknown> | null | undefined,
+): number {
+  if (ledger.outcome !== 'served' || ledger.introspectionOnly) return 0;
+  if (!data || !rc.document) return ledger.estimatedCost;
+  return actualCost(ledger.costModel, rc.document, requestOf(rc), data);
+}
+
+/**
+ * Apollo answers a batch with one HTTP status and one set of headers: an operation's refusal must
+ * not turn the whole batch into a 429 (a client would retry, and pay again for, the operations that
+ * were served). In a batch the refusal stays in that operation's `errors` only.
+ */
+function forRequest(rc: GraphQLRequestContext<TollgateContext>, error: GraphQLError): GraphQLError {
+  if (!rc.requestIsBatched) return error;
+  // Apollo would answer an error without a status with 500: say 200, as for a partial result.
+  const extensions = { ...error.extensions, http: { status: 200, headers: new Map<string, string>() } };
+  return new GraphQLError(error.message, { extensions });
 }
 
 function requestOf(rc: GraphQLRequestContext<TollgateContext>) {

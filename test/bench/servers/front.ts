@@ -6,7 +6,7 @@ import { createRequestListener } from '../../../src/http/graphql-handler.js';
 import { anonymousClient } from '../../../src/identity/client-identity.js';
 
 // The alternatives never apply Tollgate's @rateLimit, so nothing ever asks for a field grant.
-const NO_FIELD_LIMITS: TollgateContext['fieldAdmission'] = { admit: () => true };
+const NO_FIELD_LIMITS: TollgateContext['fieldAdmission'] = { admit: () => true, release: () => {} };
 
 /**
  * Serves `schema` on Tollgate's own node:http front (same body reading, same Apollo call; clients

@@ -99,4 +99,26 @@ describe('login brute force', () => {
     // Another account is not locked by it.
     expect((await login(`other-${Date.now()}`, '127.92.250.1')).body.data?.login).toEqual({ ok: false });
   });
+
+  it('counts a call refused by one rule in none of the other windows of the field', async () => {
+    const login = (username: string, localAddress: string) =>
+      postGraphQL(tollgate.url, `mutation { login(username: "${username}", password: "guess") { ok } }`, {
+        localAddress,
+      });
+    const target = `persistent-${Date.now()}`;
+    const attacker = `127.93.${Date.now() % 200}.1`;
+    // Six from one address: the sixth is refused by the per-client window (5 per 15 minutes)…
+    for (let i = 0; i < 6; i++) await login(target, attacker);
+    // …so the per-user-name window (10) holds 5, and five more addresses still get through.
+    const others = [];
+    for (let i = 2; i <= 7; i++) others.push(await login(target, attacker.replace(/\.1$/, `.${i}`)));
+    expect(others.map((answer) => answer.body.data?.login != null)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
 });

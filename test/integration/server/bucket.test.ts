@@ -70,6 +70,27 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
     expect(remaining).toBeLessThan(100);
   });
 
+  it('charges the whole estimate when an error nulls the result: a null buys no refund', async () => {
+    const headers = { 'x-api-key': await tollgate.createKey() };
+    // offset -1 makes the non-null books field fail, and with it the whole data.
+    const query = '{ big: books(first: 50) { id } x: books(first: 1, offset: -1) { id } }';
+    const answer = await postGraphQL(tollgate.url, query, { headers });
+    expect(answer.body.data).toBeNull();
+    expect(answer.body.extensions?.cost).toMatchObject({
+      requestedQueryCost: 51,
+      actualQueryCost: 51,
+      throttleStatus: { currentlyAvailable: 49 },
+    });
+  });
+
+  it('dry run through a variable left to its default', async () => {
+    const headers = { 'x-api-key': await tollgate.createKey() };
+    const query =
+      'query ($d: Boolean = true) { rateLimit(dryRun: $d) { cost remaining } books(first: 5) { id } }';
+    const answer = await postGraphQL(tollgate.url, query, { headers });
+    expect(answer.body.data).toEqual({ rateLimit: { cost: 5, remaining: 100 } });
+  });
+
   it('dry run: prices and reports the whole operation, runs and charges nothing', async () => {
     const headers = { 'x-api-key': await tollgate.createKey() };
     const query =
@@ -118,6 +139,9 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
       { query: '{ data { message } }' },
     ]);
     const answer = await postRaw(tollgate.url, batch, { headers });
+    // One HTTP status for the whole batch: a 429 would have the client retry what was served.
+    expect(answer.status).toBe(200);
+    expect(answer.headers['retry-after']).toBeUndefined();
     const results = answer.body as unknown as Array<GraphQLBody>;
     expect(results).toHaveLength(3);
     expect(results[0]?.data?.books).toHaveLength(60);

@@ -48,4 +48,17 @@ describe('client addresses', () => {
     expect(parseTrustedProxies('10.0.0.0/8, nonsense')).toBe('"nonsense" is not an address or CIDR range');
     expect(parseTrustedProxies('2')).toEqual({ kind: 'hops', hops: 2 });
   });
+
+  it('counts hops over every entry, ports stripped, so a client cannot shift the count', () => {
+    expect(resolver('1')({ 'x-forwarded-for': '6.6.6.6, 198.51.100.1:5123' }, '10.0.0.1')).toBe(
+      '198.51.100.1',
+    );
+    expect(resolver('1')({ forwarded: 'for="[2001:db8::7]:4711"' }, '10.0.0.1')).toBe('2001:db8::/64');
+    // Garbage keeps its place: the entry the trusted proxy added is still the one believed.
+    expect(resolver('1')({ 'x-forwarded-for': '6.6.6.6, not-an-ip, 198.51.100.1' }, '10.0.0.1')).toBe(
+      '198.51.100.1',
+    );
+    expect(resolver('2')({ 'x-forwarded-for': 'not-an-ip, 198.51.100.1' }, '10.0.0.1')).toBe('invalid');
+    expect(resolver('10.0.0.0/8')({ 'x-forwarded-for': '6.6.6.6, bogus' }, '10.0.0.1')).toBe('invalid');
+  });
 });
