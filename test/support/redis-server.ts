@@ -15,6 +15,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open, nothing is answered — a hung Redis. */
+  pause(): void;
+  /** Thaws it (SIGCONT): what was sent meanwhile is then executed and answered. */
+  resume(): void;
 }
 
 /** Starts `redis-server` on a free port, persistence off, and waits until it answers PING. */
@@ -45,7 +49,14 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
   };
 
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
+  };
 }
 
 async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
