@@ -44,5 +44,19 @@ export function createCostCache<T extends object>(entriesPerDocument: number): C
 
 /** The cache key of one request: operation name and variables as sent. */
 export function requestKey(operationName: string | null | undefined, variables: unknown): string {
-  return JSON.stringify([operationName ?? null, variables ?? {}]);
+  const json = typeof variables === 'object' && variables !== null ? variablesJson(variables) : '{}';
+  return `${operationName ?? ''}\u0000${json}`;
+}
+
+// One request asks for its price, its plan and its actual cost: the same variables object each
+// time, serialised once.
+const serialised = new WeakMap<object, string>();
+
+function variablesJson(variables: object): string {
+  let json = serialised.get(variables);
+  if (json === undefined) {
+    json = JSON.stringify(variables);
+    serialised.set(variables, json);
+  }
+  return json;
 }

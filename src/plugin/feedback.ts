@@ -37,12 +37,16 @@ export function rateLimitStatus(
   fullAfterMs: number,
 ): RateLimitStatus {
   const remaining = Math.floor(remainingMilli / 1000);
+  const resetAtMs = Date.now() + fullAfterMs;
   return {
     cost,
     limit: tier.capacity,
     remaining,
     used: tier.capacity - remaining,
-    resetAt: new Date(Date.now() + fullAfterMs).toISOString(),
+    // Formatted only when the operation selects it: most never do.
+    get resetAt() {
+      return new Date(resetAtMs).toISOString();
+    },
   };
 }
 

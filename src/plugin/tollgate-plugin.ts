@@ -20,6 +20,9 @@ import {
 } from './feedback.js';
 import { FieldGrants, plannedWindows } from './field-grants.js';
 
+// One shared empty object, so that the cost cache serialises "no variables" once.
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
+
 /** Options of {@link createTollgatePlugin}. */
 export interface TollgatePluginOptions {
   /** Where buckets and windows live. */
@@ -73,7 +76,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
     ledger: OperationLedger,
   ): Promise<void> {
     const { client } = rc.contextValue;
-    const request = { variables: rc.request.variables ?? {}, operationName: rc.operationName };
+    const request = { variables: rc.request.variables ?? NO_VARIABLES, operationName: rc.operationName };
     const windows = plannedWindows(planFieldCalls(costModel, document, request, isTracked), rateLimitRules);
     const takes = windows.map((window) => window.take);
     const policy = bucketPolicy(ledger.tier);
@@ -153,7 +156,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
       return {
         async didResolveOperation(rc) {
           const { client } = rc.contextValue;
-          const variables = rc.request.variables ?? {};
+          const variables = rc.request.variables ?? NO_VARIABLES;
           const tier = tiers[client.tier];
           // Reading the schema is free, or an explorer left open would drain its own bucket; the
           // document limits still bound such operations.
@@ -271,7 +274,7 @@ function forRequest(rc: GraphQLRequestContext<TollgateContext>, error: GraphQLEr
 }
 
 function requestOf(rc: GraphQLRequestContext<TollgateContext>) {
-  return { variables: rc.request.variables ?? {}, operationName: rc.operationName ?? null };
+  return { variables: rc.request.variables ?? NO_VARIABLES, operationName: rc.operationName ?? null };
 }
 
 /** Sets `extensions.cost` and the RateLimit headers: the bucket as it stands once refunded. */
