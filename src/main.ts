@@ -1,17 +1,11 @@
+import { createTollgate } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { CostDirectiveError } from './cost/index.js';
-import { createBookstoreResolvers } from './demo/resolvers.js';
 import { RateLimitDirectiveError } from './directives/rate-limit.js';
-import { createIdentity } from './identity/create-identity.js';
-import { createLimiterStore } from './limiter/create-store.js';
 import { createLogger, wantsPrettyLogs } from './logger.js';
-import { createObservers, storeHooks } from './observe/observers.js';
 import { safeConfig } from './observe/safe-config.js';
-import { rateLimitFieldResolvers } from './plugin/rate-limit-field.js';
-import { buildTollgateSchema, readSchemaFolder } from './schema/build-schema.js';
-import { createTollgateServer } from './server.js';
 
-// The composition root: configuration → store → schema → server → listen.
+// The composition root: configuration → logger → the server (app.ts) → signals → listen.
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({
@@ -19,17 +13,7 @@ async function main(): Promise<void> {
     pretty: wantsPrettyLogs(process.stdout.isTTY, config.production),
   });
   logger.info({ config: safeConfig(config) }, 'effective configuration');
-  const schema = buildTollgateSchema({
-    typeDefs: readSchemaFolder(config.schemaDir),
-    resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers],
-    defaultListSize: config.cost.defaultListSize,
-  });
-  const observers = createObservers({
-    logger,
-    coordinates: schema.rateLimitRules.keys(),
-    clientRefSecret: config.log.clientRefSecret,
-  });
-  const store = await createLimiterStore({ config, logger, ...storeHooks(observers.events) });
+  const { server, store } = await createTollgate(config, { logger });
   logger.info(
     {
       store: store.kind,
@@ -42,8 +26,6 @@ async function main(): Promise<void> {
       ? 'limits are kept in this process (set REDIS_URL to share them between processes)'
       : 'limits are kept in Redis',
   );
-  const identity = await createIdentity({ config, store, logger, events: observers.events });
-  const server = await createTollgateServer({ config, schema, store, logger, observers, identity });
   const shutdown = async (signal: string) => {
     logger.info({ signal, graceMs: config.drainGraceMs }, 'draining');
     try {

@@ -4,17 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Registry } from 'prom-client';
+import { createTollgate } from '../../src/app.js';
 import { loadConfig, type TierName } from '../../src/config.js';
-import { createBookstoreResolvers } from '../../src/demo/resolvers.js';
 import { createApiKey } from '../../src/identity/api-keys.js';
-import { createIdentity } from '../../src/identity/create-identity.js';
-import { createLimiterStore } from '../../src/limiter/create-store.js';
 import type { LimiterStore } from '../../src/limiter/store.js';
 import { createLogger } from '../../src/logger.js';
-import { createObservers, storeHooks } from '../../src/observe/observers.js';
-import { rateLimitFieldResolvers } from '../../src/plugin/rate-limit-field.js';
-import { buildTollgateSchema, readSchemaFolder } from '../../src/schema/build-schema.js';
-import { createTollgateServer } from '../../src/server.js';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -55,6 +49,7 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
   const config = loadConfig({
     TOLLGATE_KEYS_FILE: temporaryKeysFile(),
     TOLLGATE_REDIS_TIMEOUT_MS: TEST_REDIS_TIMEOUT_MS,
+    ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...options.env,
     PORT: '0',
   });
@@ -62,24 +57,11 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
   const destination = new PassThrough();
   destination.on('data', (line: Buffer) => logs.push(JSON.parse(line.toString())));
   const logger = createLogger({ destination });
-  const schema = buildTollgateSchema({
-    typeDefs: options.typeDefs ?? readSchemaFolder(config.schemaDir),
-    resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers],
-    defaultListSize: config.cost.defaultListSize,
-  });
-  const observers = createObservers({
+  // Built as `npm start` builds it (src/app.ts), with the test's configuration and logs.
+  const { server, store, identity, observers } = await createTollgate(config, {
     logger,
-    coordinates: schema.rateLimitRules.keys(),
-    clientRefSecret: config.log.clientRefSecret,
+    ...(options.typeDefs ? { typeDefs: options.typeDefs } : {}),
   });
-  // As main.ts builds it: Redis behind the failure policy (TOLLGATE_FAILURE_POLICY, …) when given.
-  const store = await createLimiterStore({
-    config: { ...config, redisUrl: options.redisUrl ?? config.redisUrl },
-    logger,
-    ...storeHooks(observers.events),
-  });
-  const identity = await createIdentity({ config, store, logger, events: observers.events });
-  const server = await createTollgateServer({ config, schema, store, logger, observers, identity });
   const url = await server.listen(0, '127.0.0.1');
   return {
     url: url.replace('localhost', '127.0.0.1'),
