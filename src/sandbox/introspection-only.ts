@@ -20,6 +20,18 @@ export function isIntrospectionOnly(
   operation: OperationDefinitionNode | undefined,
 ): boolean {
   if (operation?.operation !== 'query') return false;
+  // Apollo hands every request for the same query text the same parsed document: decide once.
+  let known = answers.get(operation);
+  if (known === undefined) {
+    known = walk(document, operation);
+    answers.set(operation, known);
+  }
+  return known;
+}
+
+const answers = new WeakMap<OperationDefinitionNode, boolean>();
+
+function walk(document: DocumentNode, operation: OperationDefinitionNode): boolean {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
