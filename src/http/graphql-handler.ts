@@ -5,6 +5,7 @@ import type { InputLimits } from '../limits/limits.js';
 import { checkRequestLimits, RequestRefusal } from '../limits/request-limits.js';
 import type { RouteHandler } from './ops-routes.js';
 import { BodyError, readBody } from './read-body.js';
+import { parseRequestTarget } from './request-target.js';
 
 /** Options of {@link createRequestListener}. */
 export interface RequestListenerOptions {
@@ -37,8 +38,11 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
     // Read from a connection the drain has already ended: no answer can reach the client, so run
     // (and charge) nothing.
     if (request.socket.writableEnded) return void request.socket.destroy();
-    const url = new URL(request.url ?? '/', 'http://localhost');
     try {
+      const url = parseRequestTarget(request.url);
+      if (!url) {
+        return sendError(response, 400, 'BAD_REQUEST', 'The request target is not a path on this server.');
+      }
       if (url.pathname === '/health' && request.method === 'GET') {
         return sendJson(response, 200, { status: 'ok' });
       }
