@@ -1,12 +1,12 @@
-import type { TollgateConfig } from './config.js';
+import type { TollgateConfig } from './config/index.js';
 import { createBookstoreResolvers } from './demo/resolvers.js';
 import { createIdentity, type Identity } from './identity/create-identity.js';
 import { createLimiterStore } from './limiter/create-store.js';
 import type { LimiterStore } from './limiter/store.js';
 import type { Logger } from './logger.js';
 import { createObservers, storeHooks, type TollgateObservers } from './observe/observers.js';
-import { rateLimitFieldResolvers } from './plugin/rate-limit-field.js';
-import { buildTollgateSchema, readSchemaFolder } from './schema/build-schema.js';
+import { buildTollgateSchema } from './schema/build-schema.js';
+import { readSchemaFolder } from './schema/product-sdl.js';
 import { createTollgateServer, type TollgateServer } from './server.js';
 
 /** One Tollgate server and the parts it is made of. */
@@ -29,7 +29,7 @@ export async function createTollgate(
   const { logger } = options;
   const schema = buildTollgateSchema({
     typeDefs: options.typeDefs ?? readSchemaFolder(config.schemaDir),
-    resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers],
+    resolvers: createBookstoreResolvers(),
     defaultListSize: config.cost.defaultListSize,
   });
   const observers = createObservers({

@@ -1,5 +1,5 @@
 import { createTollgate } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config/index.js';
 import { CostDirectiveError } from './cost/index.js';
 import { RateLimitDirectiveError } from './directives/rate-limit.js';
 import { createLogger, wantsPrettyLogs } from './logger.js';

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import type { TollgateConfig } from './config.js';
+import type { TollgateConfig } from './config/index.js';
 import type { TollgateContext } from './context.js';
 import { closeConnectionsOnDrain } from './http/close-on-drain.js';
 import { createRequestListener } from './http/graphql-handler.js';

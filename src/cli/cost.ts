@@ -14,7 +14,7 @@ const USAGE =
   "[--variables '<json>'] [--operation <name>] [--default-list-size N]";
 
 /** The declarations of Tollgate's directives, added to SDL that uses them without declaring them. */
-const DIRECTIVES_FILE = fileURLToPath(new URL('../../schema/directives.graphql', import.meta.url));
+const DIRECTIVES_FILE = fileURLToPath(new URL('../../schema/tollgate/directives.graphql', import.meta.url));
 
 /** An input problem: reported as one line on stderr with its exit code, never as a stack trace. */
 class CommandError extends Error {
@@ -152,7 +152,7 @@ function parseOrFail(text: string, file: string): DocumentNode {
   }
 }
 
-/** Builds the schema, declaring `@cost`, `@listSize` and `@rateLimit` from schema/directives.graphql when the SDL does not. */
+/** Builds the schema, declaring `@cost`, `@listSize` and `@rateLimit` from schema/tollgate/directives.graphql when the SDL does not. */
 function buildSchema(documents: DocumentNode[], directives: DocumentNode, path: string): GraphQLSchema {
   const declared = new Set(
     documents

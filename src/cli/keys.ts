@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, TIER_NAMES, type TierName } from '../config.js';
+import { ConfigError, loadConfig, TIER_NAMES, type TierName } from '../config/index.js';
 import { displayKey } from '../identity/api-key.js';
 import { createApiKey, openKeyStore } from '../identity/api-keys.js';
 import type { KeyStore } from '../identity/key-store.js';

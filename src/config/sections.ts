@@ -1,9 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { FileConfig, TierConfig, TierName, TollgateConfig } from '../config.js';
 import { parseTrustedProxies } from '../identity/client-address.js';
 import { parseDurationMs } from '../limiter/duration.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../limits/limits.js';
+import type { FileConfig, TierConfig, TierName, TollgateConfig } from './index.js';
 import { ConfigError, flag, integer, oneOf, positive } from './values.js';
 
 /** The defaults: Shopify-like buckets (1,000 points restored at 50/s for keys). */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import type { Resolvers } from '../__generated__/resolvers-types.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
 import { type Catalogue, createCatalogue } from './catalogue.js';
 
 // The demo's one account. A real API would keep salted hashes in a database.

@@ -1,4 +1,4 @@
-import type { TierName, TollgateConfig } from '../config.js';
+import type { TierName, TollgateConfig } from '../config/index.js';
 import { createRedisClient, waitUntilReady } from '../limiter/redis-connection.js';
 import { generateApiKey } from './api-key.js';
 import { FileKeyStore } from './file-key-store.js';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { TierName } from '../config.js';
+import type { TierName } from '../config/index.js';
 
 /** Who is calling, as the limiter keys them. */
 export interface ClientIdentity {

@@ -1,4 +1,4 @@
-import type { TollgateConfig } from '../config.js';
+import type { TollgateConfig } from '../config/index.js';
 import type { LimiterStore } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';

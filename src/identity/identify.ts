@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { TIER_NAMES } from '../config.js';
+import { TIER_NAMES } from '../config/index.js';
 import { authFailuresError, limiterUnavailableError, unauthenticatedError } from '../errors.js';
 import { withDeadline } from '../limiter/deadline.js';
 import type { Logger } from '../logger.js';

@@ -1,4 +1,4 @@
-import type { TierName } from '../config.js';
+import type { TierName } from '../config/index.js';
 
 /** What is kept of an API key. The secret itself is never stored, only its hash. */
 export interface ApiKeyRecord {

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { TierName } from '../config.js';
+import type { TierName } from '../config/index.js';
 import type { ApiKeyRecord, KeyStore } from './key-store.js';
 
 const INDEX_KEY = 'tg:keys';

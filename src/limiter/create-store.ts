@@ -1,4 +1,4 @@
-import type { TollgateConfig } from '../config.js';
+import type { TollgateConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { MemoryStore } from './memory-store.js';
 import { createRedisClient, waitUntilReady } from './redis-connection.js';

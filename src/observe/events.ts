@@ -1,4 +1,4 @@
-import type { TierName } from '../config.js';
+import type { TierName } from '../config/index.js';
 import type { LimiterStore } from '../limiter/store.js';
 
 /** How an operation ended, as far as limiting goes. */

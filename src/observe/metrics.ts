@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { TIER_NAMES } from '../config.js';
+import { TIER_NAMES } from '../config/index.js';
 import { OPERATION_OUTCOMES, type OperationEvent, STORE_OPERATIONS, type TollgateEvents } from './events.js';
 
 /** The names of Tollgate's own metrics (the dashboard and the README refer to these). */

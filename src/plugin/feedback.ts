@@ -1,4 +1,4 @@
-import type { TierConfig } from '../config.js';
+import type { TierConfig } from '../config/index.js';
 import type { RateLimitStatus } from '../context.js';
 import type { BucketPolicy } from '../limiter/store.js';
 

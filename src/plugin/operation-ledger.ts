@@ -1,6 +1,6 @@
 import type { GraphQLRequestContext } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { TierConfig, TierName } from '../config.js';
+import type { TierConfig, TierName } from '../config/index.js';
 import type { TollgateContext } from '../context.js';
 import { actualCost, type CostModel, type CostRequest } from '../cost/index.js';
 import type { ChargeResult } from '../limiter/store.js';

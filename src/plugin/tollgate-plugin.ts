@@ -4,7 +4,7 @@ import type {
   GraphQLRequestContextDidResolveOperation,
   GraphQLRequestListener,
 } from '@apollo/server';
-import type { TierConfig, TierName } from '../config.js';
+import type { TierConfig, TierName } from '../config/index.js';
 import type { TollgateContext } from '../context.js';
 import { type CostModel, estimateCost } from '../cost/index.js';
 import type { RateLimitRule } from '../directives/rate-limit.js';

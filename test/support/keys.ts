@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { TierName } from '../../src/config.js';
+import type { TierName } from '../../src/config/index.js';
 import { createApiKey } from '../../src/identity/api-keys.js';
 import { RedisKeyStore } from '../../src/identity/redis-key-store.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { createTollgate } from '../../src/app.js';
-import { loadConfig, type TierName } from '../../src/config.js';
+import { loadConfig, type TierName } from '../../src/config/index.js';
 import { createApiKey } from '../../src/identity/api-keys.js';
 import type { LimiterStore } from '../../src/limiter/store.js';
 import { createLogger } from '../../src/logger.js';

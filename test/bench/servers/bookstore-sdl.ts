@@ -2,12 +2,12 @@ import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { createBookstoreResolvers } from '../../../src/demo/resolvers.js';
 import { rateLimitFieldResolvers } from '../../../src/plugin/rate-limit-field.js';
-import { readSchemaFolder } from '../../../src/schema/build-schema.js';
+import { readSchemaFolder, tollgateTypeDefs } from '../../../src/schema/product-sdl.js';
 
 /** The demo's `schema/` folder, as Tollgate reads it. */
-export const SCHEMA_DIR = new URL('../../../schema/', import.meta.url).pathname;
+export const SCHEMA_DIR = new URL('../../../schema/bookstore/', import.meta.url).pathname;
 
-/** The demo's SDL files, unchanged. */
+/** The demo's SDL files, unchanged (without Tollgate's own, which the server adds). */
 export function bookstoreTypeDefs(): string[] {
   return readSchemaFolder(SCHEMA_DIR);
 }
@@ -17,5 +17,8 @@ export function bookstoreTypeDefs(): string[] {
  * `@cost` and `@listSize` declarations stay in the SDL, but no directive does anything.
  */
 export function plainBookstoreSchema(typeDefs: string[] = bookstoreTypeDefs()): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs, resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers] });
+  return makeExecutableSchema({
+    typeDefs: [...tollgateTypeDefs, ...typeDefs],
+    resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers],
+  });
 }

@@ -8,7 +8,7 @@ import { spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 /** The demo schema with `data` limited to 100 a minute. */
 function schemaWithLimit100(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-schema-'));
-  cpSync(new URL('../../../schema/', import.meta.url).pathname, dir, { recursive: true });
+  cpSync(new URL('../../../schema/bookstore/', import.meta.url).pathname, dir, { recursive: true });
   const file = join(dir, 'bookstore.graphql');
   writeFileSync(
     file,

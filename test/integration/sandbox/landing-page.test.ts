@@ -1,6 +1,6 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 

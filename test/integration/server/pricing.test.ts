@@ -6,7 +6,7 @@ import { runCostCommand } from '../../../src/cli/cost.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
-const SCHEMA_DIR = new URL('../../../schema/', import.meta.url).pathname;
+const SCHEMA_DIR = new URL('../../../schema/bookstore/', import.meta.url).pathname;
 const REVIEWS_COUNT = '{ book(id: "book-1") { reviews { id } } }';
 
 describe('pricing in the request pipeline', () => {

@@ -6,7 +6,7 @@ import { postGraphQL } from '../../support/http-client.js';
 import { createKeyInRedis } from '../../support/keys.js';
 import { ProcessExit, spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 
-const SCHEMA_DIR = new URL('../../../schema/', import.meta.url).pathname;
+const SCHEMA_DIR = new URL('../../../schema/bookstore/', import.meta.url).pathname;
 const temporary: string[] = [];
 afterAll(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });

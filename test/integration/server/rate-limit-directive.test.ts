@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseApiKey } from '../../../src/identity/api-key.js';
 import { clientKeyPattern, windowKey } from '../../../src/limiter/keys.js';
-import { readSchemaFolder } from '../../../src/schema/build-schema.js';
+import { readSchemaFolder } from '../../../src/schema/product-sdl.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
@@ -106,11 +106,12 @@ describe('@rateLimit under concurrency, on Redis', () => {
 });
 
 describe('@rateLimit windows slide and expire', () => {
-  const SHORT_WINDOW = readSchemaFolder(new URL('../../../schema/', import.meta.url).pathname).map((sdl) =>
-    sdl.replace(
-      'data: Data @rateLimit(max: 5, window: "60s")',
-      'data: Data @rateLimit(max: 2, window: "1s")',
-    ),
+  const SHORT_WINDOW = readSchemaFolder(new URL('../../../schema/bookstore/', import.meta.url).pathname).map(
+    (sdl) =>
+      sdl.replace(
+        'data: Data @rateLimit(max: 5, window: "60s")',
+        'data: Data @rateLimit(max: 2, window: "1s")',
+      ),
   );
   let tollgate: RunningTollgate;
   let redis: Redis;

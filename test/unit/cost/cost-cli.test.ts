@@ -28,7 +28,7 @@ describe('cost command', () => {
   it('prices a query file against the demo schema folder', async () => {
     const result = await run(
       '--schema',
-      repoPath('schema'),
+      repoPath('schema/bookstore'),
       fixture('demo-books.graphql'),
       '--variables',
       '{"first":5}',
@@ -60,7 +60,7 @@ describe('cost command', () => {
     const vars = '{"first":2}';
     const result = await run(
       '--schema',
-      repoPath('schema'),
+      repoPath('schema/bookstore'),
       query,
       '--variables',
       vars,
@@ -70,7 +70,7 @@ describe('cost command', () => {
     expect(JSON.parse(result.stdout).cost).toBe(4);
     const unknown = await run(
       '--schema',
-      repoPath('schema'),
+      repoPath('schema/bookstore'),
       query,
       '--variables',
       vars,
@@ -84,12 +84,12 @@ describe('cost command', () => {
     expect(JSON.parse(sized.stdout).cost).toBe(4);
     const byDefault = await run('--schema', fixture('pricing.graphql'), related);
     expect(JSON.parse(byDefault.stdout).cost).toBe(10);
-    const bad = await run('--schema', repoPath('schema'), query, '--default-list-size', 'lots');
+    const bad = await run('--schema', repoPath('schema/bookstore'), query, '--default-list-size', 'lots');
     expect(bad.code).toBe(2);
   });
 
   it('fails with 1 on a missing query file', async () => {
-    const result = await run('--schema', repoPath('schema'), fixture('no-such-query.graphql'));
+    const result = await run('--schema', repoPath('schema/bookstore'), fixture('no-such-query.graphql'));
     expect(result.code).toBe(1);
     expectOneLineReason(result.stderr, 'cannot read query file');
   });
@@ -107,12 +107,12 @@ describe('cost command', () => {
   });
 
   it('fails with 1 on a missing variable and on --variables that are not JSON', async () => {
-    const missing = await run('--schema', repoPath('schema'), fixture('demo-books.graphql'));
+    const missing = await run('--schema', repoPath('schema/bookstore'), fixture('demo-books.graphql'));
     expect(missing.code).toBe(1);
     expectOneLineReason(missing.stderr, 'Variable "$first" of required type "Int!" was not provided.');
     const notJson = await run(
       '--schema',
-      repoPath('schema'),
+      repoPath('schema/bookstore'),
       fixture('demo-books.graphql'),
       '--variables',
       '{first:',
@@ -122,10 +122,10 @@ describe('cost command', () => {
   });
 
   it('fails with 2 on an unknown flag or missing arguments', async () => {
-    const unknown = await run('--schema', repoPath('schema'), fixture('demo-books.graphql'), '--bogus');
+    const unknown = await run('--schema', repoPath('schema/bookstore'), fixture('demo-books.graphql'), '--bogus');
     expect(unknown.code).toBe(2);
     expectOneLineReason(unknown.stderr, "Unknown option '--bogus'");
-    const noQuery = await run('--schema', repoPath('schema'));
+    const noQuery = await run('--schema', repoPath('schema/bookstore'));
     expect(noQuery.code).toBe(2);
     expectOneLineReason(noQuery.stderr, 'usage: npm run cost');
   });
@@ -137,7 +137,7 @@ describe('cost command', () => {
         'tsx',
         'src/cli/cost.ts',
         '--schema',
-        'schema',
+        'schema/bookstore',
         fixture('demo-books.graphql'),
         '--variables',
         '{"first":50}',
@@ -150,7 +150,7 @@ describe('cost command', () => {
   it('exits 1 with one line on stderr when run as a process', async () => {
     const failure = await promisify(execFile)(
       'npx',
-      ['tsx', 'src/cli/cost.ts', '--schema', 'schema', 'missing.graphql'],
+      ['tsx', 'src/cli/cost.ts', '--schema', 'schema/bookstore', 'missing.graphql'],
       {
         cwd: repoPath(''),
       },

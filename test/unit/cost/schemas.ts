@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { type CostModel, type CostModelOptions, createCostModel } from '../../../src/cost/index.js';
+import { readSchemaFolder, tollgateTypeDefs } from '../../../src/schema/product-sdl.js';
 
 /** Reads a file relative to the repository root. */
 export function readRepoFile(path: string): string {
@@ -13,17 +14,16 @@ export function repoPath(path: string): string {
   return new URL(`../../../${path}`, import.meta.url).pathname;
 }
 
-/** Builds a schema from SDL, declaring Tollgate's directives from schema/directives.graphql. */
+/** Builds a schema from SDL, declaring Tollgate's directives from schema/tollgate/directives.graphql. */
 export function schemaFromSdl(...sdl: string[]): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: [readRepoFile('schema/directives.graphql'), ...sdl] });
+  return makeExecutableSchema({ typeDefs: [readRepoFile('schema/tollgate/directives.graphql'), ...sdl] });
 }
 
-/** The demo schema: every schema/*.graphql file, as the server and the `cost` command load them. */
+/** The demo schema: Tollgate's SDL and the bookstore's, as the server and the `cost` command load them. */
 export function demoSchema(): GraphQLSchema {
-  const files = readdirSync(new URL('../../../schema/', import.meta.url)).filter((name) =>
-    name.endsWith('.graphql'),
-  );
-  return makeExecutableSchema({ typeDefs: files.sort().map((name) => readRepoFile(`schema/${name}`)) });
+  return makeExecutableSchema({
+    typeDefs: [...tollgateTypeDefs, ...readSchemaFolder(repoPath('schema/bookstore/'))],
+  });
 }
 
 /** A cost model of a fixture under test/fixtures/cost. */

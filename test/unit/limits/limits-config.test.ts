@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, LIMIT_VARIABLES, loadConfig } from '../../../src/config.js';
+import { ConfigError, LIMIT_VARIABLES, loadConfig } from '../../../src/config/index.js';
 import { DEFAULT_LIMITS } from '../../../src/limits/limits.js';
 
 describe('input limits in the configuration', () => {

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config.js';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
 import { createLogger, wantsPrettyLogs } from '../../../src/logger.js';
 import { REDACTED, redactUrl, safeConfig } from '../../../src/observe/safe-config.js';
 

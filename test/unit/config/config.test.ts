@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_TIERS, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_TIERS, loadConfig } from '../../../src/config/index.js';
 
 describe('loadConfig', () => {
   it('has documented defaults: port 4000, memory store, enforce, default tiers', () => {

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import type { BookRecord, AuthorRecord, ReviewRecord } from '../demo/catalogue.js';
-import type { TollgateContext } from '../context.js';
+import type { BookRecord, AuthorRecord, ReviewRecord } from '../catalogue.js';
+import type { TollgateContext } from '../../index.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };

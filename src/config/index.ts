@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import type { TrustedProxies } from '../identity/client-address.js';
+import type { InputLimits } from '../limits/limits.js';
 import {
   DEFAULT_TIERS,
   LIMIT_VARIABLES,
@@ -8,10 +10,8 @@ import {
   readLimits,
   readRedis,
   readTier,
-} from './config/sections.js';
-import { ConfigError, integer, oneOf } from './config/values.js';
-import type { TrustedProxies } from './identity/client-address.js';
-import type { InputLimits } from './limits/limits.js';
+} from './sections.js';
+import { ConfigError, integer, oneOf } from './values.js';
 
 export { ConfigError, DEFAULT_TIERS, LIMIT_VARIABLES };
 
@@ -130,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     host: env.HOST || undefined,
     redisUrl: env.REDIS_URL || null,
     ...readRedis(file, env),
-    schemaDir: env.TOLLGATE_SCHEMA_DIR ?? new URL('../schema/', import.meta.url).pathname,
+    schemaDir: env.TOLLGATE_SCHEMA_DIR ?? new URL('../../schema/bookstore/', import.meta.url).pathname,
     cost: {
       mode: oneOf('TOLLGATE_COST_MODE', env.TOLLGATE_COST_MODE ?? file.cost?.mode ?? 'enforce', [
         'enforce',
