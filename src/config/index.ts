@@ -5,6 +5,7 @@ import {
   DEFAULT_TIERS,
   LIMIT_VARIABLES,
   logClientSecret,
+  readCors,
   readExplorer,
   readIdentity,
   readLimits,
@@ -47,8 +48,6 @@ export interface TollgateConfig {
     /** Deadline of every Redis call, in ms (`TOLLGATE_REDIS_TIMEOUT_MS`). Default 100. */
     timeoutMs: number;
   };
-  /** The folder of SDL files (`TOLLGATE_SCHEMA_DIR`). Default `schema/` of this project. */
-  schemaDir: string;
   cost: {
     /** `enforce` rejects over-budget operations; `measure` only reports and logs (`TOLLGATE_COST_MODE`). */
     mode: 'enforce' | 'measure';
@@ -99,6 +98,15 @@ export interface TollgateConfig {
     keyCacheMs: number;
     /** Where keys are kept without Redis (`TOLLGATE_KEYS_FILE`). Default `~/.local/share/tollgate/keys.json`. */
     keysFile: string;
+    /** The header carrying API keys, lower case (`TOLLGATE_API_KEY_HEADER`); `null`: none. Default `x-api-key`. */
+    apiKeyHeader: string | null;
+    /** Whether `Authorization: Bearer tg_…` is read as a Tollgate key (`TOLLGATE_API_KEY_BEARER`). Default true. */
+    bearerApiKeys: boolean;
+  };
+  /** Cross-origin requests from browsers. */
+  cors: {
+    /** Allowed origins, lower case (`TOLLGATE_CORS_ORIGINS`): `*` alone, or `scheme://host[:port]` each. Default none: CORS off. */
+    origins: readonly string[];
   };
 }
 
@@ -115,6 +123,8 @@ export type FileConfig = {
   redis?: { clusterNodes?: string[]; failurePolicy?: string; timeoutMs?: number };
   explorer?: Partial<TollgateConfig['explorer']>;
   limits?: Partial<InputLimits>;
+  identity?: { apiKeyHeader?: string | null; bearerApiKeys?: boolean };
+  cors?: { origins?: string[] };
 };
 
 /**
@@ -130,7 +140,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     host: env.HOST || undefined,
     redisUrl: env.REDIS_URL || null,
     ...readRedis(file, env),
-    schemaDir: env.TOLLGATE_SCHEMA_DIR ?? new URL('../../schema/bookstore/', import.meta.url).pathname,
     cost: {
       mode: oneOf('TOLLGATE_COST_MODE', env.TOLLGATE_COST_MODE ?? file.cost?.mode ?? 'enforce', [
         'enforce',
@@ -153,7 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       min: 0,
       max: 60_000,
     }),
-    identity: readIdentity(env),
+    identity: readIdentity(file, env),
+    cors: readCors(file, env),
   };
 }
 

@@ -4,7 +4,7 @@ import { parseTrustedProxies } from '../identity/client-address.js';
 import { parseDurationMs } from '../limiter/duration.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../limits/limits.js';
 import type { FileConfig, TierConfig, TierName, TollgateConfig } from './index.js';
-import { ConfigError, flag, integer, oneOf, positive } from './values.js';
+import { ConfigError, corsOrigins, flag, headerName, integer, oneOf, positive } from './values.js';
 
 /** The defaults: Shopify-like buckets (1,000 points restored at 50/s for keys). */
 export const DEFAULT_TIERS: Readonly<Record<TierName, TierConfig>> = {
@@ -124,7 +124,7 @@ export function readTier(tier: TierName, file: FileConfig, env: NodeJS.ProcessEn
   return { capacity, refillPerSec, maxCost: Math.min(maxCost, capacity) };
 }
 
-export function readIdentity(env: NodeJS.ProcessEnv): TollgateConfig['identity'] {
+export function readIdentity(file: FileConfig, env: NodeJS.ProcessEnv): TollgateConfig['identity'] {
   const trustedProxies = parseTrustedProxies(env.TOLLGATE_TRUST_PROXY);
   if (typeof trustedProxies === 'string') throw new ConfigError(`TOLLGATE_TRUST_PROXY: ${trustedProxies}`);
   const window = env.TOLLGATE_AUTH_FAILURES_WINDOW ?? '15m';
@@ -142,5 +142,18 @@ export function readIdentity(env: NodeJS.ProcessEnv): TollgateConfig['identity']
     authFailuresWindowMs,
     keyCacheMs: integer('TOLLGATE_KEY_CACHE_MS', env.TOLLGATE_KEY_CACHE_MS ?? 500, { min: 0, max: 60_000 }),
     keysFile: env.TOLLGATE_KEYS_FILE || join(dataHome, 'tollgate', 'keys.json'),
+    apiKeyHeader: headerName(
+      'TOLLGATE_API_KEY_HEADER',
+      env.TOLLGATE_API_KEY_HEADER ?? file.identity?.apiKeyHeader ?? 'x-api-key',
+    ),
+    bearerApiKeys: flag(
+      'TOLLGATE_API_KEY_BEARER',
+      env.TOLLGATE_API_KEY_BEARER ?? file.identity?.bearerApiKeys ?? true,
+    ),
   };
+}
+
+export function readCors(file: FileConfig, env: NodeJS.ProcessEnv): TollgateConfig['cors'] {
+  const raw = env.TOLLGATE_CORS_ORIGINS?.split(',') ?? file.cors?.origins ?? [];
+  return { origins: corsOrigins('TOLLGATE_CORS_ORIGINS', raw) };
 }

@@ -48,3 +48,48 @@ export function flag(name: string, raw: unknown): boolean {
 }
 
 // A short secret could be found by trying them all against a known IP's reference.
+
+// RFC 9110 `token`: the characters a header name may have.
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** A header name, lower-cased; `none` or an empty value is `null` (no header). */
+export function headerName(name: string, raw: unknown): string | null {
+  if (raw === null) return null;
+  if (typeof raw !== 'string')
+    throw new ConfigError(`${name} must be a header name, got ${JSON.stringify(raw)}`);
+  const value = raw.trim().toLowerCase();
+  if (value === '' || value === 'none') return null;
+  if (!HEADER_TOKEN.test(value)) {
+    throw new ConfigError(
+      `${name} must be a header name such as x-api-key, or none, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+const ORIGIN = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?$/;
+
+/**
+ * CORS origins: `*` alone, or origins `scheme://host[:port]` (no path, no trailing slash),
+ * lower-cased. Empty entries are dropped; an empty list turns CORS off.
+ */
+export function corsOrigins(name: string, raw: readonly unknown[]): readonly string[] {
+  const origins: string[] = [];
+  for (const entry of raw) {
+    if (typeof entry !== 'string')
+      throw new ConfigError(`${name} must list origins as strings, got ${JSON.stringify(entry)}`);
+    const value = entry.trim().toLowerCase();
+    if (value === '') continue;
+    const match = ORIGIN.exec(value);
+    const port = match?.[3] === undefined ? 1 : Number(match[3]);
+    if (value !== '*' && (!match || port < 1 || port > 65_535)) {
+      throw new ConfigError(
+        `${name} must list * or origins scheme://host[:port] without a path, got ${JSON.stringify(entry.trim())}`,
+      );
+    }
+    if (!origins.includes(value)) origins.push(value);
+  }
+  if (origins.includes('*') && origins.length > 1)
+    throw new ConfigError(`${name}: * allows every origin and must be alone`);
+  return origins;
+}

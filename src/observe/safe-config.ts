@@ -1,8 +1,8 @@
 /**
  * Keys whose values are secrets wherever they appear in the configuration: `clientRefSecret`,
- * `password`, `authToken`, `apiKey`… but not `maxTokens` (a count).
+ * `password`, `authToken`, `apiKey`… but not `maxTokens` (a count) nor `apiKeyHeader` (a name).
  */
-const SECRET_KEY = /secret|password|passwd|pepper|credential|apikey|api_key|salt|token$/i;
+const SECRET_KEY = /secret|password|passwd|pepper|credential|api_?keys?$|salt|token$/i;
 
 /** What a redacted value reads as. */
 export const REDACTED = '[redacted]';
@@ -34,7 +34,10 @@ export function safeConfig(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const copy: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    copy[key] = SECRET_KEY.test(key) && inner != null ? REDACTED : safeConfig(inner);
+    // A flag or a count under a secret-sounding name (`bearerApiKeys: true`) gives nothing away.
+    const secret =
+      SECRET_KEY.test(key) && inner != null && typeof inner !== 'boolean' && typeof inner !== 'number';
+    copy[key] = secret ? REDACTED : safeConfig(inner);
   }
   return copy;
 }

@@ -20,15 +20,22 @@ describe('safeConfig', () => {
     });
     const safe = safeConfig({
       ...config,
-      keys: { pepper: 'p', maxTokens: 5000, nested: [{ authToken: 't', url: 'redis://u:pw@h' }] },
+      keys: {
+        pepper: 'p',
+        maxTokens: 5000,
+        apiKey: 'tg_k',
+        nested: [{ authToken: 't', url: 'redis://u:pw@h' }],
+      },
     });
     const text = JSON.stringify(safe);
-    for (const secret of ['hunter2', 'hunter3', '"p"', '"t"', ':pw@']) expect(text).not.toContain(secret);
+    for (const secret of ['hunter2', 'hunter3', '"p"', '"t"', ':pw@', 'tg_k'])
+      expect(text).not.toContain(secret);
     expect(safe).toMatchObject({
       redisUrl: 'redis://:***@127.0.0.1:6379',
       log: { clientRefSecret: REDACTED },
       keys: { pepper: REDACTED, maxTokens: 5000, nested: [{ authToken: REDACTED, url: 'redis://u:***@h' }] },
       tiers: config.tiers,
+      identity: { apiKeyHeader: 'x-api-key', bearerApiKeys: true },
     });
   });
 });
