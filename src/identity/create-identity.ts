@@ -5,7 +5,7 @@ import type { TollgateEvents } from '../observe/events.js';
 import { openKeyStore } from './api-keys.js';
 import { AuthFailureGuard } from './auth-failures.js';
 import { createAddressResolver } from './client-address.js';
-import { createIdentify, type Identify } from './identify.js';
+import { createIdentify, type Identify, type IdentifyClient } from './identify.js';
 import type { KeyStore } from './key-store.js';
 
 /** The identity step of a server and the key store behind it. */
@@ -16,14 +16,19 @@ export interface Identity {
   close(): Promise<void>;
 }
 
-/** Builds the identity step from the configuration: key store, failure guard, address rules. */
+/**
+ * Builds the identity step from the configuration: the app's hook, key store and where keys are
+ * read from, failure guard, address rules.
+ */
 export async function createIdentity(options: {
   config: Pick<TollgateConfig, 'redisUrl' | 'redisClusterNodes' | 'identity' | 'redis'>;
   store: LimiterStore;
   logger: Logger;
   events?: TollgateEvents;
+  /** The app's identity hook, asked first on every request. Default none. */
+  identifyClient?: IdentifyClient;
 }): Promise<Identity> {
-  const { config, store, logger, events } = options;
+  const { config, store, logger, events, identifyClient } = options;
   const settings = config.identity;
   const keyStore = await openKeyStore(config);
   const identify = createIdentify({
@@ -37,10 +42,13 @@ export async function createIdentity(options: {
       trustedProxies: settings.trustedProxies,
       ipv6PrefixLength: settings.ipv6PrefixLength,
     }),
+    apiKeyHeader: settings.apiKeyHeader,
+    bearerApiKeys: settings.bearerApiKeys,
     keyCacheMs: settings.keyCacheMs,
     lookupTimeoutMs: config.redis.timeoutMs,
     logger,
     ...(events ? { events } : {}),
+    ...(identifyClient ? { identifyClient } : {}),
   });
   return {
     identify,

@@ -1,13 +1,38 @@
 import type { IncomingMessage } from 'node:http';
-import { TIER_NAMES } from '../config/index.js';
+import { TIER_NAMES, type TierName } from '../config/index.js';
 import { authFailuresError, limiterUnavailableError, unauthenticatedError } from '../errors.js';
 import { withDeadline } from '../limiter/deadline.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
 import { parseApiKey, secretMatches } from './api-key.js';
 import type { AuthFailureGuard } from './auth-failures.js';
-import { apiKeyOf, type ClientIdentity } from './client-identity.js';
+import { identityOfHint } from './client-hint.js';
+import type { ClientIdentity } from './client-identity.js';
 import type { ApiKeyRecord, KeyStore } from './key-store.js';
+import { DEFAULT_KEY_SOURCES, presentedKey } from './presented-key.js';
+
+/**
+ * The app's own answer to "who is calling", for keying buckets by its user or tenant.
+ */
+export interface ClientHint {
+  /**
+   * The app's stable, non-secret id of the user or tenant (at most 256 characters). It names the
+   * client's buckets (as `app:<id>`) and appears in metrics and logs: never put a token in it.
+   */
+  id: string;
+  /** The tier whose bucket applies. Default `'free'`. */
+  tier?: TierName;
+}
+
+/**
+ * An app's identity hook: the caller of `request` as the app knows it (from its own session, JWT
+ * or tenant header), or `undefined` to let Tollgate decide (an API key, else the client address).
+ * A `GraphQLError` it throws answers the request unchanged (the app's own 401 for an expired
+ * token, with `extensions.http.status`); a malformed hint is a bug of the app and answers 500.
+ */
+export type IdentifyClient = (
+  request: IncomingMessage,
+) => ClientHint | undefined | Promise<ClientHint | undefined>;
 
 /** Options of {@link createIdentify}. */
 export interface IdentifyOptions {
@@ -21,6 +46,12 @@ export interface IdentifyOptions {
   lookupTimeoutMs?: number;
   /** How often last-used times are written, at most. Default 60 s. */
   touchIntervalMs?: number;
+  /** The header that carries API keys, lower case; `null`: none does. Default `x-api-key`. */
+  apiKeyHeader?: string | null;
+  /** Whether `Authorization: Bearer tg_…` is an API key. Default true. */
+  bearerApiKeys?: boolean;
+  /** The app's identity hook, asked before anything else. Default none. */
+  identifyClient?: IdentifyClient;
   logger: Logger;
   events?: TollgateEvents;
 }
@@ -35,16 +66,25 @@ export interface Identify {
 
 const MAX_CACHED_KEYS = 10_000;
 
+/** Distinct malformed-hint messages logged, at most; past that they are only answered. */
+const MAX_REPORTED_HINT_ERRORS = 100;
+
 /**
- * Creates the identity step that runs before anything else on every request. No key: the
- * client is its address, tier `anonymous`. A key: it must be well-formed, known, not revoked,
- * and its secret must match (constant time); else 401, never a silent fall-back to anonymous.
- * Failed attempts are counted per address; past the limit the address gets 429 even with a
- * valid key. Key records are read through a short cache, so a revocation reaches every
- * process within `keyCacheMs`.
+ * Creates the identity step that runs before anything else on every request. The app's
+ * `identifyClient` is asked first: its hint wins. Else an API key, if the request presents one
+ * (see `presentedKey`): it must be well-formed, known, not revoked, and its secret must match
+ * (constant time); else 401, never a silent fall-back to anonymous. Failed attempts are counted
+ * per address; past the limit the address gets 429 even with a valid key. Else the client is its
+ * address, tier `anonymous`. Key records are read through a short cache, so a revocation reaches
+ * every process within `keyCacheMs`.
  */
 export function createIdentify(options: IdentifyOptions): Identify {
-  const { keyStore, guard, resolveAddress, logger, events } = options;
+  const { keyStore, guard, resolveAddress, logger, events, identifyClient } = options;
+  const keySources = {
+    apiKeyHeader:
+      options.apiKeyHeader === undefined ? DEFAULT_KEY_SOURCES.apiKeyHeader : options.apiKeyHeader,
+    bearerApiKeys: options.bearerApiKeys ?? DEFAULT_KEY_SOURCES.bearerApiKeys,
+  };
   const keyCacheMs = options.keyCacheMs ?? 500;
   const touchIntervalMs = options.touchIntervalMs ?? 60_000;
   const records = new Map<string, { record: ApiKeyRecord | null; expiresAt: number }>();
@@ -111,9 +151,34 @@ export function createIdentify(options: IdentifyOptions): Identify {
     return unauthenticatedError();
   };
 
+  // A malformed hint repeats on every request until the app is fixed: say it once, not per request.
+  const reportedHintErrors = new Set<string>();
+  const appIdentity = async (
+    hook: IdentifyClient,
+    request: IncomingMessage,
+  ): Promise<ClientIdentity | undefined> => {
+    // A GraphQLError of the hook (the app's own 401) propagates as it is: Apollo answers it.
+    const hint = await hook(request);
+    if (hint === undefined) return undefined;
+    try {
+      return identityOfHint(hint);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!reportedHintErrors.has(message) && reportedHintErrors.size < MAX_REPORTED_HINT_ERRORS) {
+        reportedHintErrors.add(message);
+        logger.error({ err: message }, 'identifyClient returned a malformed hint; answering 500');
+      }
+      throw error;
+    }
+  };
+
   const identify = async (request: IncomingMessage): Promise<ClientIdentity> => {
+    if (identifyClient) {
+      const app = await appIdentity(identifyClient, request);
+      if (app) return app;
+    }
     const address = resolveAddress(request.headers, request.socket.remoteAddress);
-    const presented = apiKeyOf(request.headers);
+    const presented = presentedKey(request.headers, keySources);
     if (presented === undefined) return { id: `ip:${address}`, tier: 'anonymous' };
 
     const waitMs = guard.retryAfterMs(address);

@@ -24,7 +24,7 @@ describe('authentication', () => {
   it.each([
     ['an unknown key', { 'x-api-key': `tg_abcdefghij_${'A'.repeat(43)}` }],
     ['a malformed key', { 'x-api-key': 'let-me-in' }],
-    ['a malformed Authorization header', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['a malformed bearer key', { authorization: 'Bearer tg_let-me-in' }],
   ])('refuses %s with 401 UNAUTHENTICATED, and runs nothing', async (_, headers) => {
     const answer = await postGraphQL(
       tollgate.url,
