@@ -1,4 +1,5 @@
-import type { TierConfig } from '../config/index.js';
+import type { GraphQLResponse } from '@apollo/server';
+import type { TierConfig, TierName } from '../config/index.js';
 import type { RateLimitStatus } from '../context.js';
 import type { BucketPolicy } from '../limiter/store.js';
 
@@ -81,4 +82,31 @@ export function rateLimitHeaders(
     'RateLimit-Policy': `${policy};q=${Math.floor(tier.capacity)};w=${refillSeconds}`,
     RateLimit: `${policy};r=${Math.max(0, status.currentlyAvailable)};t=${wholeSeconds(fullAfterMs)}`,
   };
+}
+
+/** What the client is told about one operation once it has been answered. */
+export interface Feedback {
+  tierName: TierName;
+  tier: TierConfig;
+  estimatedCost: number;
+  actualCost: number;
+  /** The bucket's milli-points as the store last reported them; `null` when it was not asked. */
+  remainingMilli: number | null;
+  /** Points about to be refunded (estimate − actual), 0 when nothing was taken. */
+  refundPoints: number;
+}
+
+/** Sets `extensions.cost` and the RateLimit headers: the bucket as it stands once refunded. */
+export function tellClient(response: GraphQLResponse, feedback: Feedback): void {
+  const cost: CostExtension = {
+    requestedQueryCost: feedback.estimatedCost,
+    actualQueryCost: feedback.actualCost,
+  };
+  if (feedback.remainingMilli !== null) {
+    cost.throttleStatus = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
+    const headers = rateLimitHeaders(feedback.tierName, feedback.tier, cost.throttleStatus);
+    for (const [name, value] of Object.entries(headers)) response.http.headers.set(name, value);
+  }
+  const body = response.body;
+  if (body?.kind === 'single') body.singleResult.extensions = { ...body.singleResult.extensions, cost };
 }

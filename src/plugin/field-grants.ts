@@ -122,6 +122,21 @@ export class FieldGrants implements FieldAdmission {
   }
 }
 
+/** One operation's grants: what the store granted each planned window, in the plan's order. */
+export function grantsFor(
+  client: string,
+  store: LimiterStore,
+  windows: readonly PlannedWindow[],
+  granted: readonly WindowGrant[],
+  onRefused: (rule: RateLimitRule) => void,
+): FieldGrants {
+  const grants = new FieldGrants(client, store, onRefused);
+  windows.forEach((window, i) => {
+    grants.record(window, granted[i] ?? { granted: 0, retryAfterMs: 0 });
+  });
+  return grants;
+}
+
 /** A window the plan takes calls from, and the rule it belongs to. */
 export interface PlannedWindow {
   rule: RateLimitRule;

@@ -1,12 +1,24 @@
-import type { LimiterStore } from '../limiter/store.js';
+import type { TierConfig } from '../config/index.js';
+import type { LimiterStore, RefundRequest } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import { bucketPolicy } from './feedback.js';
-import type { OperationLedger } from './operation-ledger.js';
+
+/** What one charged operation took and did not use. */
+export interface UnusedCharge {
+  client: string;
+  tier: TierConfig;
+  /** The charge's reservation, which names its window entries. */
+  reservation: string;
+  /** Estimated minus actual cost, in points; 0 when the operation cost its estimate or more. */
+  points: number;
+  /** Per window: the calls the charge granted, and how many of them were used. */
+  windows: RefundRequest['windows'];
+}
 
 /** Refunds sent after responses, and a way to wait for them before the store closes. */
 export interface Refunds {
-  /** Gives back estimate − actual and the unused grants, off the response's path. */
-  refundLater(client: string, ledger: OperationLedger, actualCost: number): void;
+  /** Gives back the unused points and grants, off the response's path. */
+  refundLater(unused: UnusedCharge): void;
   /** Resolves once every refund sent so far has landed (or failed). */
   drain(): Promise<void>;
 }
@@ -15,19 +27,11 @@ export interface Refunds {
 export function createRefunds(store: LimiterStore, logger: Logger): Refunds {
   const pending = new Set<Promise<void>>();
   return {
-    refundLater(client, ledger, actualCost) {
-      if (!ledger.charge) return;
-      const refundMilli = Math.max(0, ledger.estimatedCost - actualCost) * 1000;
-      const windows = ledger.grants?.usage() ?? [];
+    refundLater({ client, tier, reservation, points, windows }) {
+      const refundMilli = points * 1000;
       if (refundMilli === 0 && windows.every((window) => window.used >= window.granted)) return;
       const refund = store
-        .refund({
-          client,
-          bucket: bucketPolicy(ledger.tier),
-          refundMilli,
-          reservation: ledger.charge.reservation,
-          windows,
-        })
+        .refund({ client, bucket: bucketPolicy(tier), refundMilli, reservation, windows })
         .catch((error: Error) => logger.warn({ err: error.message }, 'refund failed'))
         .finally(() => pending.delete(refund));
       pending.add(refund);

@@ -1,0 +1,312 @@
+/**
+ * The path of one operation through the plugin, in the order it happens:
+ *
+ * ```
+ * didResolveOperation   price → too expensive (400)
+ *                             | dry run: peek at the bucket
+ *                             | charge → served | throttled (429) | unavailable (503)
+ * responseForOperation  a dry run executes its `rateLimit` field only
+ * (execution)           `@rateLimit` fields spend the charge's grants
+ * willSendResponse      actual cost → refund later → extensions.cost, RateLimit headers → event
+ * ```
+ *
+ * Every step returns where the operation stands, an {@link OperationState}; each hook keeps the
+ * latest one and decides from it, in one place, what the client is answered.
+ */
+import type {
+  GraphQLRequestContext,
+  GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestContextWillSendResponse,
+  GraphQLRequestListener,
+} from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { TierConfig, TierName } from '../config/index.js';
+import type { TollgateContext } from '../context.js';
+import { actualCost, type CostModel, type CostRequest, estimateCost, planFieldCalls } from '../cost/index.js';
+import type { RateLimitRule } from '../directives/rate-limit.js';
+import { limiterUnavailableError, throttledError, tooExpensiveError } from '../errors.js';
+import { type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
+import type { Logger } from '../logger.js';
+import type { TollgateEvents } from '../observe/events.js';
+import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
+import { executeDryRun, isDryRun } from './dry-run.js';
+import { bucketPolicy, rateLimitStatus, tellClient, wholeSeconds } from './feedback.js';
+import { type FieldGrants, grantsFor, plannedWindows } from './field-grants.js';
+import type { Refunds } from './refunds.js';
+
+/** What the flow works with: the plugin's options, resolved once. */
+export interface FlowConfig {
+  store: LimiterStore;
+  costModel: CostModel;
+  rateLimitRules: ReadonlyMap<string, readonly RateLimitRule[]>;
+  /** Whether a coordinate has `@rateLimit` rules (one stable function: plans are cached per function). */
+  isTracked: (coordinate: string) => boolean;
+  tiers: Readonly<Record<TierName, TierConfig>>;
+  /** `false` in measure mode: report and log, refuse nothing. */
+  enforce: boolean;
+  logger: Logger;
+  events: TollgateEvents;
+  refunds: Refunds;
+}
+
+/** What an operation is measured against: its estimate and the caller's tier. */
+export interface Price {
+  readonly estimatedCost: number;
+  readonly tierName: TierName;
+  readonly tier: TierConfig;
+  /** Schema introspection only (Sandbox polls it): priced 0, and its actual cost is 0 too. */
+  readonly introspectionOnly: boolean;
+}
+
+/** The client's bucket as a store call reported it. */
+interface Bucket {
+  readonly remainingMilli: number;
+  readonly fullAfterMs: number;
+}
+
+/** Where one operation stands; `kind` is its outcome. Replaced as it advances, never mutated. */
+export type OperationState =
+  | { readonly kind: 'too_expensive'; readonly price: Price }
+  | { readonly kind: 'dry_run'; readonly price: Price; readonly bucket: Bucket }
+  | {
+      readonly kind: 'served';
+      readonly price: Price;
+      readonly bucket: Bucket;
+      /** The bucket charge to refund; `null` when nothing was taken (measure mode, over budget). */
+      readonly reservation: string | null;
+      readonly grants: FieldGrants;
+    }
+  | {
+      readonly kind: 'throttled';
+      readonly price: Price;
+      readonly bucket: Bucket;
+      readonly retryAfterSec: number;
+    }
+  | { readonly kind: 'unavailable'; readonly price: Price; readonly retryAfterSec: number };
+
+/** What pricing found: an operation to charge, or one no bucket of its tier may hold. */
+type Priced =
+  | { readonly kind: 'priced'; readonly price: Price }
+  | Extract<OperationState, { kind: 'too_expensive' }>;
+
+/** The hooks of one request. */
+export function operationListener(flow: FlowConfig): GraphQLRequestListener<TollgateContext> {
+  let state: OperationState | undefined;
+  return {
+    async didResolveOperation(rc) {
+      const admitted = await admit(flow, rc);
+      state = admitted;
+      const { price } = admitted;
+      switch (admitted.kind) {
+        case 'too_expensive':
+          throw forRequest(rc, tooExpensiveError(price.estimatedCost, price.tier.maxCost));
+        case 'throttled': {
+          const available = Math.floor(admitted.bucket.remainingMilli / 1000);
+          throw forRequest(rc, throttledError(price.estimatedCost, available, admitted.retryAfterSec));
+        }
+        case 'unavailable':
+          throw forRequest(rc, limiterUnavailableError(admitted.retryAfterSec));
+        case 'served':
+          rc.contextValue.fieldAdmission = admitted.grants;
+          break;
+      }
+      // For the `rateLimit` field: the bucket after the charge (measure mode, over budget, or a dry
+      // run: as it stands, nothing taken).
+      const { remainingMilli, fullAfterMs } = admitted.bucket;
+      rc.contextValue.rateLimitStatus = rateLimitStatus(
+        price.estimatedCost,
+        price.tier,
+        remainingMilli,
+        fullAfterMs,
+      );
+    },
+
+    async responseForOperation(rc) {
+      if (state?.kind !== 'dry_run') return null;
+      const { schema, document, operation, contextValue, request } = rc;
+      const result = await executeDryRun(schema, document, operation, contextValue, request.variables);
+      return { http: rc.response.http, body: { kind: 'single', singleResult: result } };
+    },
+
+    async willSendResponse(rc) {
+      if (state) settle(flow, rc, state);
+    },
+  };
+}
+
+/** Price, then too expensive | dry run | charge: where the operation stands before it runs. */
+async function admit(
+  flow: FlowConfig,
+  rc: GraphQLRequestContextDidResolveOperation<TollgateContext>,
+): Promise<OperationState> {
+  const priced = price(flow, rc);
+  if (priced.kind === 'too_expensive') return priced;
+  const step = rc.operation && isDryRun(rc.operation, rc.request.variables ?? {}) ? peek : charge;
+  return orUnavailable(flow, priced.price, () => step(flow, rc, priced.price));
+}
+
+/** Prices the operation; too expensive when no operation of its tier may cost that much. */
+function price(flow: FlowConfig, rc: GraphQLRequestContextDidResolveOperation<TollgateContext>): Priced {
+  const tierName = rc.contextValue.client.tier;
+  const tier = flow.tiers[tierName];
+  // Reading the schema is free, or an explorer left open would drain its own bucket; the
+  // document limits still bound such operations.
+  const introspectionOnly = isIntrospectionOnly(rc.document, rc.operation);
+  const estimatedCost = introspectionOnly ? 0 : estimateCost(flow.costModel, rc.document, requestOf(rc)).cost;
+  const price: Price = { estimatedCost, tierName, tier, introspectionOnly };
+  if (estimatedCost <= tier.maxCost) return { kind: 'priced', price };
+  if (flow.enforce) return { kind: 'too_expensive', price };
+  flow.logger.info(
+    { reason: 'too_expensive', cost: estimatedCost, max: tier.maxCost, tier: tierName, enforce: false },
+    'over the maximum cost',
+  );
+  return { kind: 'priced', price };
+}
+
+/** A dry run: the bucket as it stands, nothing charged, nothing run but the `rateLimit` field. */
+async function peek(
+  flow: FlowConfig,
+  rc: GraphQLRequestContext<TollgateContext>,
+  price: Price,
+): Promise<OperationState> {
+  const bucket = await flow.store.peek(rc.contextValue.client.id, bucketPolicy(price.tier));
+  return { kind: 'dry_run', price, bucket };
+}
+
+/**
+ * Takes the price from the client's bucket and the planned `@rateLimit` calls from their windows,
+ * in one store call. Over budget: throttled, nothing taken; in measure mode served anyway, still
+ * within the strict field windows (a second call takes their calls alone).
+ */
+async function charge(
+  flow: FlowConfig,
+  rc: GraphQLRequestContextDidResolveOperation<TollgateContext>,
+  price: Price,
+): Promise<OperationState> {
+  const client = rc.contextValue.client.id;
+  const plan = planFieldCalls(flow.costModel, rc.document, requestOf(rc), flow.isTracked);
+  const windows = plannedWindows(plan, flow.rateLimitRules);
+  const takes = windows.map((window) => window.take);
+  const costMilli = price.estimatedCost * 1000;
+  const charged = await flow.store.charge({
+    client,
+    bucket: bucketPolicy(price.tier),
+    costMilli,
+    windows: takes,
+  });
+  const bucket: Bucket = { remainingMilli: charged.remainingMilli, fullAfterMs: charged.fullAfterMs };
+  const onRefused = (rule: RateLimitRule) =>
+    flow.events.fieldRefused?.({ coordinate: rule.coordinate, tier: price.tierName, client });
+  if (charged.allowed) {
+    const grants = grantsFor(client, flow.store, windows, charged.windows, onRefused);
+    return { kind: 'served', price, bucket, reservation: charged.reservation, grants };
+  }
+  const retryAfterSec = wholeSeconds(charged.retryAfterMs);
+  if (flow.enforce) return { kind: 'throttled', price, bucket, retryAfterSec };
+  flow.logger.info(
+    { reason: 'throttled', cost: price.estimatedCost, tier: price.tierName, enforce: false },
+    'would throttle',
+  );
+  const windowsOnly = await flow.store.charge({ client, bucket: null, costMilli: 0, windows: takes });
+  const grants = grantsFor(client, flow.store, windows, windowsOnly.windows, onRefused);
+  return { kind: 'served', price, bucket, reservation: null, grants };
+}
+
+/**
+ * A store that cannot decide makes the operation `unavailable` (503, its `Retry-After`). An outage
+ * is logged once by the store and each refusal by the log observer; only an unexpected failure
+ * (a bug, not Redis) is worth a line of its own here.
+ */
+async function orUnavailable(
+  flow: FlowConfig,
+  price: Price,
+  step: () => Promise<OperationState>,
+): Promise<OperationState> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) {
+      return { kind: 'unavailable', price, retryAfterSec: error.retryAfterSec };
+    }
+    flow.logger.error({ err: (error as Error).message }, 'the limiter store failed unexpectedly');
+    return { kind: 'unavailable', price, retryAfterSec: 1 };
+  }
+}
+
+/**
+ * Apollo answers a batch with one HTTP status and one set of headers: an operation's refusal must
+ * not turn the whole batch into a 429 (a client would retry, and pay again for, the operations that
+ * were served). In a batch the refusal stays in that operation's `errors` only.
+ */
+function forRequest(rc: GraphQLRequestContext<TollgateContext>, error: GraphQLError): GraphQLError {
+  if (!rc.requestIsBatched) return error;
+  // Apollo would answer an error without a status with 500: say 200, as for a partial result.
+  const extensions = { ...error.extensions, http: { status: 200, headers: new Map<string, string>() } };
+  return new GraphQLError(error.message, { extensions });
+}
+
+/** After the answer: actual cost → refund later → the client's feedback → the event. */
+function settle(
+  flow: FlowConfig,
+  rc: GraphQLRequestContextWillSendResponse<TollgateContext>,
+  state: OperationState,
+): void {
+  const client = rc.contextValue.client.id;
+  const { price } = state;
+  const actual = actualCostOf(flow, rc, state);
+  const refundPoints = refundUnused(flow, client, state, actual);
+  tellClient(rc.response, {
+    ...price,
+    actualCost: actual,
+    remainingMilli: 'bucket' in state ? state.bucket.remainingMilli : null,
+    refundPoints,
+  });
+  flow.events.operation?.({
+    outcome: state.kind,
+    tier: price.tierName,
+    client,
+    estimatedCost: price.estimatedCost,
+    actualCost: actual,
+    ...('retryAfterSec' in state ? { retryAfterSec: state.retryAfterSec } : {}),
+  });
+}
+
+/**
+ * What the operation really cost. Nothing ran: 0. It ran but there is no data to measure (an
+ * error nulled the whole result): the estimate, since the resolvers did their work all the same
+ * and a null must not buy a full refund.
+ */
+function actualCostOf(
+  flow: FlowConfig,
+  rc: GraphQLRequestContextWillSendResponse<TollgateContext>,
+  state: OperationState,
+): number {
+  if (state.kind !== 'served' || state.price.introspectionOnly) return 0;
+  const body = rc.response.body;
+  const data = body?.kind === 'single' ? body.singleResult.data : undefined;
+  if (!data || !rc.document) return state.price.estimatedCost;
+  return actualCost(flow.costModel, rc.document, requestOf(rc), data);
+}
+
+/** Gives back, after the response, what a charged operation did not use; returns the points. */
+function refundUnused(flow: FlowConfig, client: string, state: OperationState, actual: number): number {
+  if (state.kind !== 'served' || state.reservation === null) return 0;
+  const points = Math.max(0, state.price.estimatedCost - actual);
+  const { tier } = state.price;
+  flow.refunds.refundLater({
+    client,
+    tier,
+    reservation: state.reservation,
+    points,
+    windows: state.grants.usage(),
+  });
+  return points;
+}
+
+// One shared empty object, so that the cost cache serialises "no variables" once.
+const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
+
+/** The request's operation as the cost functions take it. */
+function requestOf(rc: GraphQLRequestContext<TollgateContext>): CostRequest {
+  return { variables: rc.request.variables ?? NO_VARIABLES, operationName: rc.operationName ?? null };
+}
