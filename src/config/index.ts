@@ -2,26 +2,36 @@ import { readFileSync } from 'node:fs';
 import type { TrustedProxies } from '../identity/client-address.js';
 import type { InputLimits } from '../limits/limits.js';
 import {
-  DEFAULT_TIERS,
-  LIMIT_VARIABLES,
-  logClientSecret,
-  readCors,
-  readExplorer,
-  readIdentity,
-  readLimits,
-  readRedis,
-  readTier,
-} from './sections.js';
-import { ConfigError, integer, oneOf } from './values.js';
+  type AnySetting,
+  type DefaultContext,
+  isSetting,
+  type SettingsOf,
+  type SettingsTree,
+  settingsIn,
+  type ValuesOf,
+} from './declaration.js';
+import { OTHER_VARIABLES, SETTINGS } from './settings.js';
+import { settingsProblem, variablesProblem } from './strict.js';
+import { InvalidValue } from './values.js';
 
-export { ConfigError, DEFAULT_TIERS, LIMIT_VARIABLES };
+/** A configuration that cannot be used: the one-line message names the value and where it came from. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
-/** The client tiers buckets are sized by. `anonymous` is every client without an API key. */
-export const TIER_NAMES = ['anonymous', 'free', 'pro'] as const;
-/** A tier name. */
-export type TierName = (typeof TIER_NAMES)[number];
+/**
+ * Settings given in code by an app that embeds Tollgate, and the shape of the JSON file named by
+ * `TOLLGATE_CONFIG`: every setting of the environment, in sections, each optional. Each
+ * setting's variable and default are documented on it.
+ */
+export type TollgateSettings = SettingsOf<typeof SETTINGS>;
 
-/** One tier's token bucket. */
+/** A tier name. `anonymous` is every client without an API key. */
+export type TierName = keyof typeof SETTINGS.tiers;
+/** The client tiers buckets are sized by. */
+export const TIER_NAMES = Object.keys(SETTINGS.tiers) as readonly TierName[];
+
+/** One tier's token bucket (see {@link TollgateSettings} `tiers`). */
 export interface TierConfig {
   /** Bucket capacity in points (the most a client can spend at once). */
   capacity: number;
@@ -31,146 +41,188 @@ export interface TierConfig {
   maxCost: number;
 }
 
-/** Tollgate's configuration, read and validated once at start-up. */
+/** A log level: Pino's, and `silent`. */
+export type LogLevel = ValuesOf<typeof SETTINGS.log.level>;
+
+/**
+ * Tollgate's configuration, read and validated once at start-up by {@link loadConfig}. Each
+ * field's environment variable, place in the file and default are documented on
+ * {@link TollgateSettings}.
+ */
 export interface TollgateConfig {
-  /** HTTP port (`PORT`). Default 4000. */
   port: number;
-  /** Interface to listen on (`HOST`). Default all. */
+  /** `undefined`: all interfaces. */
   host: string | undefined;
-  /** Redis URL (`REDIS_URL`); `null` runs on the in-memory store. */
+  /** `null` runs on the in-memory store (unless on a Cluster). */
   redisUrl: string | null;
-  /** Redis Cluster start-up nodes (`REDIS_CLUSTER_NODES=host:port,…`); `null` when not on a Cluster. */
+  /** `null` when not on a Redis Cluster. */
   redisClusterNodes: Array<{ host: string; port: number }> | null;
-  /** How the limiter talks to Redis, and what it does when Redis cannot answer. */
-  redis: {
-    /** `open` (default) limits per process while Redis is out; `closed` answers 503 (`TOLLGATE_FAILURE_POLICY`). */
-    failurePolicy: 'open' | 'closed';
-    /** Deadline of every Redis call, in ms (`TOLLGATE_REDIS_TIMEOUT_MS`). Default 100. */
-    timeoutMs: number;
-  };
-  cost: {
-    /** `enforce` rejects over-budget operations; `measure` only reports and logs (`TOLLGATE_COST_MODE`). */
-    mode: 'enforce' | 'measure';
-    /** List size when a list has neither a slicing argument nor `assumedSize` (`TOLLGATE_DEFAULT_LIST_SIZE`). Default 10. */
-    defaultListSize: number;
-  };
-  /** Buckets per tier (`TOLLGATE_TIER_<TIER>_CAPACITY`, `_REFILL_PER_SEC`, `_MAX_COST`). */
+  redis: { failurePolicy: 'open' | 'closed'; timeoutMs: number };
+  cost: { mode: 'enforce' | 'measure'; defaultListSize: number };
   tiers: Record<TierName, TierConfig>;
-  /** Production mode (`NODE_ENV=production` or `TOLLGATE_PRODUCTION=true`): explorer features default off. */
+  /** `TOLLGATE_PRODUCTION` or `NODE_ENV=production`. */
   production: boolean;
-  /** What developers exploring the API get. */
-  explorer: {
-    /** Apollo Sandbox on `GET /graphql` for browsers (`TOLLGATE_LANDING_PAGE`). Default on, off in production. */
-    landingPage: boolean;
-    /** Schema introspection (`TOLLGATE_INTROSPECTION`). Default on, off in production. */
-    introspection: boolean;
-  };
-  /** Logging. */
+  explorer: { landingPage: boolean; introspection: boolean };
   log: {
-    /** Minimum level (`LOG_LEVEL`): fatal, error, warn, info, debug, trace or silent. Default `info`. */
     level: LogLevel;
-    /**
-     * Secret of the client references in log lines, an HMAC key (`TOLLGATE_LOG_CLIENT_SECRET`).
-     * Set it to the same value on every instance so that their references agree; `null` (the
-     * default) uses a random secret per process.
-     */
+    /** `null`: a random secret per process. */
     clientRefSecret: string | null;
   };
-  /** What one request may ask, checked before pricing (`TOLLGATE_MAX_…`; see {@link LIMIT_VARIABLES}). */
   limits: InputLimits;
-  /**
-   * On SIGTERM, how long the server keeps serving, every answer closing its connection, before it
-   * stops listening and drains (`TOLLGATE_DRAIN_GRACE_MS`). Default 500. Keep-alive clients leave
-   * gracefully instead of having a request cut off on a connection closed under them.
-   */
   drainGraceMs: number;
-  /** Who is calling: API keys and client addresses. */
   identity: {
-    /** Proxies allowed to name the client (`TOLLGATE_TRUST_PROXY`: a hop count or CIDR list). Default none. */
     trustedProxies: TrustedProxies;
-    /** IPv6 clients are keyed by this prefix length (`TOLLGATE_IPV6_PREFIX`). Default 64. */
     ipv6PrefixLength: number;
-    /** Failed key attempts allowed per address (`TOLLGATE_AUTH_FAILURES_MAX`). Default 10. */
     maxAuthFailures: number;
-    /** …in any window of this length (`TOLLGATE_AUTH_FAILURES_WINDOW`, e.g. "15m"). Default 15 minutes. */
     authFailuresWindowMs: number;
-    /** How long a key record is believed before it is read again (`TOLLGATE_KEY_CACHE_MS`). Default 500. */
     keyCacheMs: number;
-    /** Where keys are kept without Redis (`TOLLGATE_KEYS_FILE`). Default `~/.local/share/tollgate/keys.json`. */
     keysFile: string;
-    /** The header carrying API keys, lower case (`TOLLGATE_API_KEY_HEADER`); `null`: none. Default `x-api-key`. */
+    /** Lower case; `null`: no header carries keys. */
     apiKeyHeader: string | null;
-    /** Whether `Authorization: Bearer tg_…` is read as a Tollgate key (`TOLLGATE_API_KEY_BEARER`). Default true. */
     bearerApiKeys: boolean;
   };
-  /** Cross-origin requests from browsers. */
   cors: {
-    /** Allowed origins, lower case (`TOLLGATE_CORS_ORIGINS`): `*` alone, or `scheme://host[:port]` each. Default none: CORS off. */
+    /** `['*']`, or origins in lower case; empty: CORS off. */
     origins: readonly string[];
   };
 }
 
-/** Pino's levels, and `silent`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-/** A log level. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
+/** The default of every tier's bucket. */
+export const DEFAULT_TIERS: Readonly<Record<TierName, TierConfig>> = defaultsOf(SETTINGS.tiers);
 
-/** The JSON configuration file (`TOLLGATE_CONFIG`): the same settings as the environment. */
-export type FileConfig = {
-  cost?: Partial<TollgateConfig['cost']>;
-  tiers?: Partial<Record<TierName, Partial<TierConfig>>>;
-  production?: boolean;
-  redis?: { clusterNodes?: string[]; failurePolicy?: string; timeoutMs?: number };
-  explorer?: Partial<TollgateConfig['explorer']>;
-  limits?: Partial<InputLimits>;
-  identity?: { apiKeyHeader?: string | null; bearerApiKeys?: boolean };
-  cors?: { origins?: string[] };
-};
+/** The environment variable of each input limit. */
+export const LIMIT_VARIABLES: Readonly<Record<keyof InputLimits, string>> = variablesOf(SETTINGS.limits);
+
+const FILE = 'TOLLGATE_CONFIG';
+const IN_CODE = 'the settings given to loadConfig';
 
 /**
- * Reads the configuration: defaults, then the JSON file named by `TOLLGATE_CONFIG`, then
- * environment variables. Throws {@link ConfigError} naming the first bad value.
+ * Reads the configuration. Precedence: defaults < `settings` (given in code) < the JSON file named
+ * by `TOLLGATE_CONFIG` < environment variables. Unknown settings and `TOLLGATE_` variables stop
+ * it like bad values do: throws {@link ConfigError} naming the first problem. `settings` is not
+ * modified.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig {
-  const file = env.TOLLGATE_CONFIG ? readConfigFile(env.TOLLGATE_CONFIG) : {};
-  const tiers = {} as Record<TierName, TierConfig>;
-  for (const tier of TIER_NAMES) tiers[tier] = readTier(tier, file, env);
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  settings: TollgateSettings = {},
+): TollgateConfig {
+  const known = [...settingsIn(SETTINGS).map(({ setting }) => setting.env), ...OTHER_VARIABLES];
+  const file: unknown = env[FILE] ? readConfigFile(env[FILE]) : {};
+  const problem =
+    variablesProblem(env, known) ??
+    settingsProblem(settings, SETTINGS, IN_CODE) ??
+    settingsProblem(file, SETTINGS, FILE);
+  if (problem) throw new ConfigError(problem);
+  const layers: Layer[] = [
+    { source: FILE, values: file },
+    { source: IN_CODE, values: settings },
+  ];
+  const read = <S extends SettingsTree | AnySetting>(node: S, path: string, context: DefaultContext) =>
+    resolve(node, path, env, layers, context);
+  const production =
+    env.NODE_ENV === 'production' || read(SETTINGS.production, 'production', { env, production: false });
+  const values = read(SETTINGS, '', { env, production });
+  return toConfig({ ...values, production });
+}
+
+/** The resolved settings in the shape the rest of Tollgate reads. */
+function toConfig(values: ValuesOf<typeof SETTINGS>): TollgateConfig {
+  const { redis, identity, tiers } = values;
+  if (redis.url && redis.clusterNodes) {
+    throw new ConfigError(
+      'REDIS_URL and REDIS_CLUSTER_NODES (redis.url, redis.clusterNodes) are both set: give one of them',
+    );
+  }
+  const { authFailuresWindow, ...rest } = identity;
   return {
-    port: integer('PORT', env.PORT ?? 4000, { min: 0, max: 65_535 }),
-    host: env.HOST || undefined,
-    redisUrl: env.REDIS_URL || null,
-    ...readRedis(file, env),
-    cost: {
-      mode: oneOf('TOLLGATE_COST_MODE', env.TOLLGATE_COST_MODE ?? file.cost?.mode ?? 'enforce', [
-        'enforce',
-        'measure',
-      ]),
-      defaultListSize: integer(
-        'TOLLGATE_DEFAULT_LIST_SIZE',
-        env.TOLLGATE_DEFAULT_LIST_SIZE ?? file.cost?.defaultListSize ?? 10,
-        { min: 0 },
-      ),
-    },
-    tiers,
-    ...readExplorer(file, env),
-    log: {
-      level: oneOf('LOG_LEVEL', env.LOG_LEVEL || 'info', LOG_LEVELS),
-      clientRefSecret: logClientSecret(env.TOLLGATE_LOG_CLIENT_SECRET),
-    },
-    limits: readLimits(file, env),
-    drainGraceMs: integer('TOLLGATE_DRAIN_GRACE_MS', env.TOLLGATE_DRAIN_GRACE_MS ?? 500, {
-      min: 0,
-      max: 60_000,
-    }),
-    identity: readIdentity(file, env),
-    cors: readCors(file, env),
+    port: values.port,
+    host: values.host ?? undefined,
+    redisUrl: redis.url,
+    redisClusterNodes: redis.clusterNodes,
+    redis: { failurePolicy: redis.failurePolicy, timeoutMs: redis.timeoutMs },
+    cost: { ...values.cost },
+    tiers: mapTiers((tier) => ({
+      ...tiers[tier],
+      maxCost: Math.min(tiers[tier].maxCost, tiers[tier].capacity),
+    })),
+    production: values.production,
+    explorer: { ...values.explorer },
+    log: { ...values.log },
+    limits: { ...values.limits },
+    drainGraceMs: values.drainGraceMs,
+    identity: { ...rest, authFailuresWindowMs: authFailuresWindow },
+    cors: { ...values.cors },
   };
 }
 
-function readConfigFile(path: string): FileConfig {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as FileConfig;
-  } catch (error) {
-    throw new ConfigError(`TOLLGATE_CONFIG (${path}) could not be read as JSON: ${(error as Error).message}`);
+interface Layer {
+  readonly source: string;
+  readonly values: unknown;
+}
+
+/** The value of a setting, or of every setting of a section, from the first layer that has it. */
+function resolve<S extends SettingsTree | AnySetting>(
+  node: S,
+  path: string,
+  env: NodeJS.ProcessEnv,
+  layers: readonly Layer[],
+  context: DefaultContext,
+): ValuesOf<S> {
+  if (!isSetting(node)) {
+    const section = Object.entries(node).map(([name, inner]) => [
+      name,
+      resolve(inner, path ? `${path}.${name}` : name, env, layers, context),
+    ]);
+    return Object.fromEntries(section) as ValuesOf<S>;
   }
+  const text = env[node.env];
+  if (text !== undefined && !(node.emptyIsUnset && text.trim() === '')) {
+    return parse(node, text, node.env) as ValuesOf<S>;
+  }
+  for (const layer of layers) {
+    const value = valueAt(layer.values, path);
+    if (value !== undefined) return parse(node, value, `"${path}" in ${layer.source}`) as ValuesOf<S>;
+  }
+  const fallback = node.default;
+  return (typeof fallback === 'function' ? fallback(context) : fallback) as ValuesOf<S>;
+}
+
+function parse(setting: AnySetting, raw: unknown, where: string): unknown {
+  try {
+    return setting.parse(raw);
+  } catch (error) {
+    if (error instanceof InvalidValue) throw new ConfigError(`${where} ${error.message}`);
+    throw error;
+  }
+}
+
+function valueAt(values: unknown, path: string): unknown {
+  let value = values;
+  for (const name of path.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, name)) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return value;
+}
+
+function readConfigFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as Error).message.replace(/\s*\n\s*/g, ' ');
+    throw new ConfigError(`${FILE} (${path}) could not be read as JSON: ${reason}`);
+  }
+}
+
+function mapTiers<T>(each: (tier: TierName) => T): Record<TierName, T> {
+  return Object.fromEntries(TIER_NAMES.map((tier) => [tier, each(tier)])) as Record<TierName, T>;
+}
+
+function defaultsOf<S extends SettingsTree>(tree: S): ValuesOf<S> {
+  return resolve(tree, '', {}, [], { env: {}, production: false });
+}
+
+function variablesOf<S extends SettingsTree>(tree: S): { [K in keyof S]: string } {
+  const entries = Object.entries(tree).map(([name, node]) => [name, isSetting(node) ? node.env : undefined]);
+  return Object.fromEntries(entries) as { [K in keyof S]: string };
 }
