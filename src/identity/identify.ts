@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { TIER_NAMES, type TierName } from '../config/index.js';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import { authFailuresError, limiterUnavailableError, unauthenticatedError } from '../errors.js';
 import { withDeadline } from '../limiter/deadline.js';
 import type { Logger } from '../logger.js';
@@ -42,7 +43,7 @@ export interface IdentifyOptions {
   resolveAddress: (headers: IncomingMessage['headers'], peer: string | undefined) => string;
   /** How long a key record is believed before it is read again. A revocation takes this long. Default 500 ms. */
   keyCacheMs?: number;
-  /** Deadline of a key lookup, in ms (the Redis deadline). Default 100. */
+  /** Deadline of a key lookup, in ms (the Redis deadline). Default {@link DEFAULT_REDIS_TIMEOUT_MS}. */
   lookupTimeoutMs?: number;
   /** How often last-used times are written, at most. Default 60 s. */
   touchIntervalMs?: number;
@@ -106,7 +107,7 @@ export function createIdentify(options: IdentifyOptions): Identify {
   const fetchRecord = (id: string): Promise<ApiKeyRecord | null> => {
     const pending = refreshing.get(id);
     if (pending) return pending;
-    const lookup = withDeadline(keyStore.get(id), options.lookupTimeoutMs ?? 100)
+    const lookup = withDeadline(keyStore.get(id), options.lookupTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS)
       .then((outcome) => {
         if (outcome.kind === 'timeout') throw new Error('the key store did not answer in time');
         if (outcome.kind === 'error') throw outcome.error;

@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 
 /** One start-up node of a Redis Cluster. */
 export interface RedisNode {
@@ -13,7 +14,7 @@ export interface RedisConnectionOptions {
   /** Start-up nodes of a Redis Cluster (any few masters; the rest is discovered). */
   clusterNodes?: readonly RedisNode[];
   /**
-   * The deadline the limiter gives each Redis call, in ms. Default 100. The client's own
+   * The deadline the limiter gives each Redis call, in ms. Default {@link DEFAULT_REDIS_TIMEOUT_MS}. The client's own
    * `commandTimeout` is a looser backstop (see {@link commandBackstopMs}): the limiter enforces the
    * deadline itself, so that it can still read a late reply and undo what it charged.
    */
@@ -21,9 +22,6 @@ export interface RedisConnectionOptions {
   /** Longest pause between reconnection attempts, in ms. Default 500. */
   maxReconnectDelayMs?: number;
 }
-
-/** The default deadline of one Redis call, in ms. */
-export const DEFAULT_REDIS_TIMEOUT_MS = 100;
 
 /**
  * How long ioredis itself lets a command wait for its reply: ten deadlines, at least one second.

@@ -1,3 +1,4 @@
+import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import type { Logger } from '../logger.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { withDeadline } from './deadline.js';
@@ -30,7 +31,7 @@ export interface ResilientStoreOptions {
   fallback: LimiterStore;
   /** Default `open`. */
   policy?: FailurePolicy;
-  /** Deadline of each call to the primary, in ms. Default 100. */
+  /** Deadline of each call to the primary, in ms. Default {@link DEFAULT_REDIS_TIMEOUT_MS}. */
   timeoutMs?: number;
   /** Consecutive primary failures that start an outage (and stop calls to it). Default 3. */
   failureThreshold?: number;
@@ -81,7 +82,7 @@ export class ResilientStore implements LimiterStore {
   constructor(private readonly options: ResilientStoreOptions) {
     this.kind = options.primary.kind;
     this.policy = options.policy ?? 'open';
-    this.timeoutMs = options.timeoutMs ?? 100;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
     const cooldownMs = options.cooldownMs ?? 1000;
     this.retryAfterSec = Math.max(1, Math.ceil(cooldownMs / 1000));
     this.breaker = new CircuitBreaker({
