@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   RATE_LIMITER_UNAVAILABLE: 503,
   /** Only for routes that do not exist. */
   NOT_FOUND: 404,
+  /** A CORS preflight from a page whose origin is not in `TOLLGATE_CORS_ORIGINS`. */
+  CORS_ORIGIN_NOT_ALLOWED: 403,
   /** An API key was sent that is malformed, unknown or revoked. Nothing ran. */
   UNAUTHENTICATED: 401,
   /** The document (`query`) has more bytes than `TOLLGATE_MAX_DOCUMENT_BYTES`. */

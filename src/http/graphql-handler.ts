@@ -1,8 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { TollgateContext } from '../context.js';
+import { ERROR_STATUS } from '../errors.js';
 import type { InputLimits } from '../limits/limits.js';
 import { checkRequestLimits, RequestRefusal } from '../limits/request-limits.js';
+import { type CorsOptions, type CorsPolicy, createCorsPolicy } from './cors.js';
 import type { RouteHandler } from './ops-routes.js';
 import { BodyError, readBody } from './read-body.js';
 import { parseRequestTarget } from './request-target.js';
@@ -20,6 +22,11 @@ export interface RequestListenerOptions {
   path?: string;
   /** More `GET` routes by path (`/metrics`, `/ready`: `createOpsRoutes`). */
   routes?: ReadonlyMap<string, RouteHandler>;
+  /**
+   * Cross-origin requests from browser pages to the GraphQL path and `/health` (`createCorsPolicy`).
+   * Default none, as with no origins: no CORS headers, and an OPTIONS is answered as before.
+   */
+  cors?: CorsOptions;
   /** Told of failures that are not the client's (they answer 500). */
   onError: (error: unknown) => void;
 }
@@ -33,6 +40,10 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
   const { apollo, context, onError } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const path = options.path ?? '/graphql';
+  const cors =
+    options.cors && options.cors.origins.length > 0
+      ? createCorsPolicy(options.cors.origins, { apiKeyHeader: options.cors.apiKeyHeader })
+      : undefined;
 
   return async (request, response) => {
     // Read from a connection the drain has already ended: no answer can reach the client, so run
@@ -42,6 +53,13 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       const url = parseRequestTarget(request.url);
       if (!url) {
         return sendError(response, 400, 'BAD_REQUEST', 'The request target is not a path on this server.');
+      }
+      if (
+        cors &&
+        (url.pathname === path || url.pathname === '/health') &&
+        answeredByCors(cors, request, response)
+      ) {
+        return;
       }
       if (url.pathname === '/health' && request.method === 'GET') {
         return sendJson(response, 200, { status: 'ok' });
@@ -63,7 +81,11 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
         context: () => context(request),
       });
       response.statusCode = result.status ?? 200;
-      for (const [name, value] of result.headers) response.setHeader(name, value);
+      for (const [name, value] of result.headers) {
+        // CORS may have said `Vary: Origin` already; Apollo's own Vary must not erase it.
+        const vary = name === 'vary' ? response.getHeader('vary') : undefined;
+        response.setHeader(name, vary === undefined ? value : `${vary}, ${value}`);
+      }
       if (result.body.kind === 'complete') return void response.end(result.body.string);
       for await (const chunk of result.body.asyncIterator) response.write(chunk);
       response.end();
@@ -80,6 +102,32 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       sendError(response, 500, 'INTERNAL_SERVER_ERROR', 'The request could not be handled.');
     }
   };
+}
+
+/**
+ * Applies the CORS policy: answers a preflight completely (true), or adds its headers to the
+ * answer to come, whatever its status (false).
+ */
+function answeredByCors(cors: CorsPolicy, request: IncomingMessage, response: ServerResponse): boolean {
+  const decision = cors.decide(request.method, request.headers);
+  if (decision.kind === 'none') return false;
+  if (decision.kind === 'request') {
+    for (const [name, value] of Object.entries(decision.headers)) response.setHeader(name, value);
+    return false;
+  }
+  if (decision.status === 204) {
+    response.writeHead(204, decision.headers);
+    response.end();
+  } else {
+    for (const [name, value] of Object.entries(decision.headers)) response.setHeader(name, value);
+    sendError(
+      response,
+      ERROR_STATUS.CORS_ORIGIN_NOT_ALLOWED,
+      'CORS_ORIGIN_NOT_ALLOWED',
+      'Pages of this origin may not call this API: the server does not list it for cross-origin requests.',
+    );
+  }
+  return true;
 }
 
 function sendError(
