@@ -5,14 +5,10 @@
  * (its name does not end in `.test.ts`) so that suite passes on machines without a browser.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { CostExtension } from '../../src/plugin/feedback.js';
 import { startTollgate } from '../support/tollgate.js';
+import { createChecks, launchChromium } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SANDBOX_CDN = 'https://embeddable-sandbox.cdn.apollographql.com/';
 // Stands in for Apollo's Sandbox bundle: records what the server's page asks Sandbox to do.
 const SANDBOX_STUB = `window.EmbeddedSandbox = function (config) {
@@ -35,35 +31,13 @@ interface RecordedConfig {
   initialState: { sharedHeaders?: Record<string, string>; document?: string; includeCookies?: boolean };
 }
 
-const checks: string[] = [];
-function check(name: string, assertion: () => void): void {
-  assertion();
-  checks.push(name);
-  console.log(`  ✓ ${name}`);
-}
+const checks = createChecks();
+const check = checks.check;
 
 async function main(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install Debian's package (as root: apt-get update && apt-get install -y chromium), or set CHROMIUM_PATH to a Chromium binary.`,
-    );
-  }
+  const browser = await launchChromium();
   const tollgate = await startTollgate();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'tollgate-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const { context } = browser;
   try {
     const cdnRequests: string[] = [];
     // Nothing leaves the machine: Apollo's CDN gets the stub, every other outside host an error.
@@ -77,7 +51,7 @@ async function main(): Promise<void> {
       },
     );
     const page = await context.newPage();
-    console.log(`Opening ${tollgate.url} in headless Chromium (${context.browser()?.version() ?? CHROMIUM})`);
+    console.log(`Opening ${tollgate.url} in headless Chromium (${browser.version})`);
     const response = await page.goto(tollgate.url, { waitUntil: 'load' });
 
     check('the endpoint answers a browser with an HTML page (200, text/html)', () => {
@@ -135,16 +109,15 @@ async function main(): Promise<void> {
       assert.equal(query.rateLimit, '"anonymous";r=497;t=1');
     });
   } finally {
-    await context.close();
+    await browser.close();
     await tollgate.stop();
-    rmSync(userDataDir, { recursive: true, force: true });
   }
 }
 
 main().then(
   () => {
     console.log(
-      `\nPASS: ${checks.length} checks. Not asserted: the Sandbox UI itself. The page loads it from Apollo's CDN ` +
+      `\nPASS: ${checks.passed} checks. Not asserted: the Sandbox UI itself. The page loads it from Apollo's CDN ` +
         `(${SANDBOX_CDN}), which test machines cannot reach; this test served a stub in its place that ` +
         "records the configuration the server's page passes to Sandbox, and asserted that.",
     );
