@@ -1,5 +1,47 @@
 /**
  * Tollgate's public entry: everything an app needs to price and rate-limit its GraphQL API, and
  * nothing of the bookstore demo. Anything not exported here is internal and may change.
+ *
+ * Two ways in: embed Tollgate in your own Apollo Server ({@link createTollgate}, then
+ * `tollgate.apolloConfig` and `tollgate.context`), or run Tollgate's whole server around your SDL
+ * and resolvers ({@link serve}).
  */
-export type { RateLimitStatus, TollgateContext } from './context.js';
+
+// Configuration
+export {
+  ConfigError,
+  loadConfig,
+  TIER_NAMES,
+  type TierConfig,
+  type TierName,
+  type TollgateConfig,
+} from './config/index.js';
+export type { FieldAdmission, RateLimitStatus, TollgateContext } from './context.js';
+export { RATE_LIMIT_EXPOSED_HEADERS } from './http/cors.js';
+export { createApiKey } from './identity/api-keys.js';
+// Who is calling
+export type { ClientIdentity } from './identity/client-identity.js';
+export type { ClientHint, IdentifyClient } from './identity/identify.js';
+export type { ApiKeyRecord, KeyStore } from './identity/key-store.js';
+// Stores
+export type { LimiterStore } from './limiter/store.js';
+// Logging
+export type { Logger } from './logger.js';
+export type { AppSchemaOptions } from './schema/build-schema.js';
+export { tollgateTypeDefs } from './schema/product-sdl.js';
+export { SchemaError, type TypeDefs } from './schema/type-defs.js';
+export {
+  type AppContext,
+  createTollgateServer,
+  type TollgateServer,
+  type TollgateServerOptions,
+} from './serve/create-server.js';
+// Serve
+export { type ServedTollgate, type ServeOptions, serve } from './serve/serve.js';
+// Embed
+export {
+  createTollgate,
+  type Tollgate,
+  type TollgateApolloConfig,
+  type TollgateOptions,
+} from './tollgate.js';

@@ -93,7 +93,7 @@ export interface TollgateEvents {
   /** One `@rateLimit` invocation refused by its window. */
   fieldRefused?(event: FieldRefusedEvent): void;
   /**
-   * One store call (the resilient store's `onCall(op, durationMs, ok)`, or `timedStore`).
+   * One store call (the resilient store's `onCall(op, durationMs, ok)`).
    * Feeds the Redis latency histogram.
    */
   storeCall?(event: StoreCallEvent): void;

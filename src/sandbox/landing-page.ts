@@ -2,9 +2,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
-/** The header clients send their API key in (`Authorization: Bearer …` works too). */
-export const API_KEY_HEADER = 'x-api-key';
-
 /**
  * The operation Sandbox opens with: a priced query next to the free `rateLimit` field, so a
  * developer sees a price and the bucket before writing anything.
@@ -26,13 +23,21 @@ query Books {
  * header listed and empty, ready to fill in. Disabled, Apollo serves no page and such a GET is
  * answered as a GraphQL request (400: no query).
  */
-export function createLandingPagePlugin(options: { enabled: boolean }): ApolloServerPlugin {
+export function createLandingPagePlugin(options: {
+  enabled: boolean;
+  /** The header API keys are read from, listed empty in Sandbox; `null` lists none. Default `x-api-key`. */
+  apiKeyHeader?: string | null;
+}): ApolloServerPlugin {
   if (!options.enabled) return ApolloServerPluginLandingPageDisabled();
+  const apiKeyHeader = options.apiKeyHeader === undefined ? 'x-api-key' : options.apiKeyHeader;
   return ApolloServerPluginLandingPageLocalDefault({
     embed: {
       // The server is fixed; the developer explores this one, not another.
       endpointIsEditable: false,
-      initialState: { sharedHeaders: { [API_KEY_HEADER]: '' }, pollForSchemaUpdates: true },
+      initialState: {
+        sharedHeaders: apiKeyHeader ? { [apiKeyHeader]: '' } : {},
+        pollForSchemaUpdates: true,
+      },
     },
     document: SANDBOX_STARTER_DOCUMENT,
     // Keys travel in a header, never in cookies: a page of another site must not spend them.

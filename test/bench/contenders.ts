@@ -63,7 +63,7 @@ export async function startContender(
     // Exactly as production starts it: src/main.ts, configured by the environment.
     const env: Record<string, string> = { ...UNTHROTTLED_TIERS, LOG_LEVEL: 'warn' };
     if (id === 'tollgate-redis') env.REDIS_URL = redisUrl;
-    if (mode.kind === 'exact') env.TOLLGATE_SCHEMA_DIR = exactSchemaDir(mode.limit, mode.windowSec);
+    if (mode.kind === 'exact') env.BOOKSTORE_SCHEMA_DIR = exactSchemaDir(mode.limit, mode.windowSec);
     return startServer('src/main.ts', port, env);
   }
   const limit = mode.kind === 'exact' ? mode.limit : THROUGHPUT_LIMIT;

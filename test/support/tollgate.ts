@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Registry } from 'prom-client';
-import { createTollgate } from '../../src/app.js';
 import { loadConfig, type TierName } from '../../src/config/index.js';
+import { bookstore } from '../../src/demo/index.js';
 import { createApiKey } from '../../src/identity/api-keys.js';
+import type { IdentifyClient } from '../../src/identity/identify.js';
 import type { LimiterStore } from '../../src/limiter/store.js';
 import { createLogger } from '../../src/logger.js';
+import { createTollgateServer } from '../../src/serve/create-server.js';
+import { createTollgate } from '../../src/tollgate.js';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -39,8 +42,10 @@ export interface StartOptions {
   redisUrl?: string;
   /** Configuration as environment variables (`TOLLGATE_…`). */
   env?: Record<string, string>;
-  /** SDL replacing the demo's `schema/` folder. */
+  /** SDL replacing the demo's (schema/bookstore); Tollgate's own SDL is added as always. */
   typeDefs?: string[];
+  /** The app's identity hook (`createTollgate`'s `identifyClient`). */
+  identifyClient?: IdentifyClient;
 }
 
 /** Starts Tollgate in-process on 127.0.0.1 and a free port, with its logs captured. */
@@ -57,18 +62,22 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
   const destination = new PassThrough();
   destination.on('data', (line: Buffer) => logs.push(JSON.parse(line.toString())));
   const logger = createLogger({ destination });
-  // Built as `npm start` builds it (src/app.ts), with the test's configuration and logs.
-  const { server, store, identity, observers } = await createTollgate(config, {
+  // Built as `npm start` builds it (src/serve), with the test's configuration and logs.
+  const tollgate = await createTollgate({
+    typeDefs: options.typeDefs ?? bookstore.typeDefs,
+    resolvers: bookstore.createResolvers(),
+    config,
     logger,
-    ...(options.typeDefs ? { typeDefs: options.typeDefs } : {}),
+    ...(options.identifyClient ? { identifyClient: options.identifyClient } : {}),
   });
+  const server = await createTollgateServer({ tollgate });
   const url = await server.listen(0, '127.0.0.1');
   return {
     url: url.replace('localhost', '127.0.0.1'),
-    store,
-    registry: observers.registry,
+    store: tollgate.store,
+    registry: tollgate.registry,
     logs,
-    createKey: async (tier = 'free') => (await createApiKey(identity.keyStore, 'test', tier)).key,
+    createKey: async (tier = 'free') => (await createApiKey(tollgate.keyStore, 'test', tier)).key,
     stop: () => server.stop(),
   };
 }

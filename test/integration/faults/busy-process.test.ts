@@ -25,7 +25,7 @@ describe('a burst that keeps the server busy', () => {
   beforeAll(async () => {
     server = await spawnTollgate({
       REDIS_URL: inject('redisUrl'),
-      TOLLGATE_SCHEMA_DIR: schemaWithLimit100(),
+      BOOKSTORE_SCHEMA_DIR: schemaWithLimit100(),
       // The production deadline: a busy event loop makes Redis's replies late by more than this.
       TOLLGATE_REDIS_TIMEOUT_MS: '100',
       TOLLGATE_TIER_ANONYMOUS_CAPACITY: '100000',

@@ -1,4 +1,6 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -48,7 +50,7 @@ describe('Tollgate as processes', () => {
     ['max: -1', '@rateLimit(max: -1, window: "60s")'],
   ])('refuses to start with a bad @rateLimit (%s), naming the field', async (_, directive) => {
     const dir = schemaWith('data: Data @rateLimit(max: 5, window: "60s")', `data: Data ${directive}`);
-    const failure = await spawnTollgate({ TOLLGATE_SCHEMA_DIR: dir }).then(
+    const failure = await spawnTollgate({ BOOKSTORE_SCHEMA_DIR: dir }).then(
       async (server) => {
         await server.stop();
         throw new Error('the server started');
@@ -67,6 +69,64 @@ describe('Tollgate as processes', () => {
     );
     expect((failure as ProcessExit).code).toBe(1);
     expect((failure as ProcessExit).output).toContain('TOLLGATE_TIER_FREE_CAPACITY must be a number');
+  });
+
+  /** Starts the server expecting it to refuse; its exit and output. */
+  async function startupFailure(env: Record<string, string>): Promise<ProcessExit> {
+    const failure = await spawnTollgate(env).then(
+      async (server) => {
+        await server.stop();
+        throw new Error('the server started');
+      },
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ProcessExit);
+    return failure as ProcessExit;
+  }
+
+  /** The one line an operator reads: `tollgate: …` on stderr, exit 1, no stack trace. */
+  function expectOneLine(failure: ProcessExit, pattern: RegExp): void {
+    expect(failure.code).toBe(1);
+    const lines = failure.output.split('\n').filter((line) => line.startsWith('tollgate: '));
+    expect(lines, failure.output).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(failure.output).not.toMatch(/\n\s+at /);
+  }
+
+  it('a port in use is one line naming the port, not a stack trace', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const failure = await startupFailure({ PORT: String(port) });
+      expectOneLine(failure, new RegExp(`127\\.0\\.0\\.1:${port}.*in use.*EADDRINUSE`));
+    } finally {
+      holder.close();
+    }
+  });
+
+  it('an undeclared directive in the SDL is one line naming it', async () => {
+    const dir = schemaWith('data: Data @rateLimit(max: 5, window: "60s")', 'data: Data @throttle(max: 5)');
+    expectOneLine(await startupFailure({ BOOKSTORE_SCHEMA_DIR: dir }), /Unknown directive "@throttle"/);
+  });
+
+  it('an unreadable schema folder is one line naming it', async () => {
+    const missing = join(tmpdir(), 'tollgate-no-such-schema');
+    expectOneLine(await startupFailure({ BOOKSTORE_SCHEMA_DIR: missing }), /tollgate-no-such-schema.*ENOENT/);
+  });
+
+  it('an unknown TOLLGATE_ variable stops start-up, naming it and the nearest valid one', async () => {
+    const failure = await startupFailure({ TOLLGATE_TIER_FREE_CAPCITY: '10' });
+    expectOneLine(failure, /TOLLGATE_TIER_FREE_CAPCITY.*TOLLGATE_TIER_FREE_CAPACITY/);
+  });
+
+  it('an unknown key in the configuration file stops start-up, naming it and the nearest valid one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-config-'));
+    temporary.push(dir);
+    const file = join(dir, 'tollgate.json');
+    writeFileSync(file, JSON.stringify({ tiers: { anonymus: { capacity: 10 } } }));
+    const failure = await startupFailure({ TOLLGATE_CONFIG: file });
+    expectOneLine(failure, /tiers\.anonymus.*tiers\.anonymous/);
   });
 
   it('starts on the in-memory store without REDIS_URL, and says so once', async () => {
