@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startRedisServer } from './redis-server.js';
@@ -9,8 +10,16 @@ declare module 'vitest' {
   }
 }
 
-/** Starts one `redis-server` for the whole run unless `REDIS_URL` names one; stops it afterwards. */
+/**
+ * Compiles the package (dist/) once, so that the tests of what users run (`npm start`, the packed
+ * package) run this tree's code; then starts one `redis-server` for the whole run unless
+ * `REDIS_URL` names one, and stops it afterwards.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  execFileSync('npm', ['run', '--silent', 'build'], {
+    cwd: new URL('../../', import.meta.url),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const configured = process.env.REDIS_URL;
   if (configured) {
     project.provide('redisUrl', configured);
