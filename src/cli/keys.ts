@@ -1,65 +1,80 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, TIER_NAMES, type TierName } from '../config/index.js';
+#!/usr/bin/env node
+import { loadConfig, TIER_NAMES, type TierName, type TollgateConfig } from '../config/index.js';
 import { displayKey } from '../identity/api-key.js';
 import { createApiKey, openKeyStore } from '../identity/api-keys.js';
 import type { KeyStore } from '../identity/key-store.js';
-import { type CommandIo, isEntryPoint } from './command.js';
+import { redactUrl } from '../observe/safe-config.js';
+import {
+  type CommandIo,
+  type CommandLine,
+  isEntryPoint,
+  readCommandLine,
+  runCommand,
+  UsageError,
+} from './command.js';
 
-const USAGE = `usage: npm run keys -- <command>
-  create --name <name> --tier <${TIER_NAMES.join('|')}>   create a key and print it (shown once)
-  list                                     list keys (by prefix; secrets are never shown)
-  revoke <id>                              revoke a key: every server refuses it within a second
-  set-tier <id> <${TIER_NAMES.join('|')}>               move a key to another tier
-Keys live in Redis when REDIS_URL (or REDIS_CLUSTER_NODES) is set, else in TOLLGATE_KEYS_FILE.`;
+const BIN = 'tollgate-keys';
 
-/** Wrong arguments: usage is printed and the command exits 2. */
-class UsageError extends Error {}
+const USAGE = `usage: ${BIN} <command> [options]
+
+Creates, lists and revokes the API keys Tollgate servers accept.
+
+commands:
+  create --name <name> --tier <tier>   create a key and print it on stdout (shown once)
+  list                                 list keys (by prefix; secrets are never shown)
+  revoke <id>                          revoke a key: servers refuse it once their key cache
+                                       expires (TOLLGATE_KEY_CACHE_MS, half a second by default)
+  set-tier <id> <tier>                 move a key to another tier
+
+options:
+  --name <name>    the new key's name (create)
+  --tier <tier>    the new key's tier: ${TIER_NAMES.join(', ')} (create)
+  -h, --help       print this help and exit
+
+Keys live where the servers read them: in Redis when REDIS_URL (or REDIS_CLUSTER_NODES, a Redis
+Cluster) is set, else in the file TOLLGATE_KEYS_FILE (default ~/.local/share/tollgate/keys.json).
+These and the other settings are read as the server reads them, TOLLGATE_CONFIG included.
+
+exit status: 0 done, 1 failed (no such key, store unreachable, bad configuration), 2 wrong arguments`;
+
+const OPTIONS = { name: 'string', tier: 'string' } as const;
+
+type Options = CommandLine<typeof OPTIONS>['values'];
 
 /**
- * The `keys` command for operators. Resolves to the exit code: 0 done, 1 failed (unknown key,
- * unreachable store, bad configuration), 2 wrong arguments (with the usage).
+ * The `tollgate-keys` command for operators. Resolves to the exit status: 0 done, 1 failed
+ * (unknown key, unreachable store, bad configuration), 2 wrong arguments; `--help` prints the
+ * usage and resolves to 0. Whatever goes wrong is one line on stderr.
  */
 export async function runKeysCommand(
   argv: readonly string[],
   io: CommandIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let store: KeyStore | undefined;
-  try {
-    const { positionals, values } = parseArgs({
-      args: [...argv],
-      options: { name: { type: 'string' }, tier: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
+  return runCommand(BIN, USAGE, argv, io, async () => {
+    const { positionals, values } = readCommandLine(argv, OPTIONS);
     const [command, ...rest] = positionals;
-    const run = COMMANDS[command ?? ''];
-    if (!run) throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-    store = await openKeyStore(loadConfig(env));
-    return await run(store, rest, values, io);
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`keys: ${(error as Error).message}\n${USAGE}\n`);
-      return 2;
+    const run = command === undefined ? undefined : COMMANDS[command];
+    if (!run)
+      throw new UsageError(command === undefined ? 'no command given' : `unknown command "${command}"`);
+    const config = loadConfig(env);
+    const store = await openKeyStore(config);
+    try {
+      return await run(store, rest, values, io);
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new Error(`the key store (${whereKeysLive(config)}) failed: ${(error as Error).message}`);
+    } finally {
+      await store.close();
     }
-    const known = error instanceof ConfigError;
-    io.stderr.write(`keys: ${known ? (error as Error).message : `failed: ${(error as Error).message}`}\n`);
-    return 1;
-  } finally {
-    await store?.close();
-  }
+  });
 }
 
-type Command = (
-  store: KeyStore,
-  args: string[],
-  options: { name?: string; tier?: string },
-  io: CommandIo,
-) => Promise<number>;
+type Command = (store: KeyStore, args: readonly string[], options: Options, io: CommandIo) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Readonly<Record<string, Command>> = {
   async create(store, args, options, io) {
-    expectArgs(args, 0);
+    expectArgs('create', args, 0);
     if (!options.name?.trim()) throw new UsageError('create needs --name');
     const { key, record } = await createApiKey(store, options.name.trim(), tierOf(options.tier));
     io.stdout.write(`${key}\n`);
@@ -69,7 +84,7 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
   async list(store, args, _options, io) {
-    expectArgs(args, 0);
+    expectArgs('list', args, 0);
     const rows = (await store.list()).map((record) => [
       record.id,
       displayKey(record.id),
@@ -83,20 +98,22 @@ const COMMANDS: Record<string, Command> = {
     return 0;
   },
   async revoke(store, args, _options, io) {
-    const [id] = expectArgs(args, 1);
+    const [id] = expectArgs('revoke', args, 1);
     return reportChange(await store.update(id, { revokedAt: new Date().toISOString() }), id, 'revoked', io);
   },
   async 'set-tier'(store, args, _options, io) {
-    const [id, tier] = expectArgs(args, 2);
+    const [id, tier] = expectArgs('set-tier', args, 2);
     return reportChange(await store.update(id, { tier: tierOf(tier) }), id, `moved to tier ${tier}`, io);
   },
 };
 
-function expectArgs(args: string[], count: 0): [];
-function expectArgs(args: string[], count: 1): [string];
-function expectArgs(args: string[], count: 2): [string, string];
-function expectArgs(args: string[], count: number): string[] {
-  if (args.length !== count) throw new UsageError(`expected ${count} argument(s), got ${args.length}`);
+function expectArgs(command: string, args: readonly string[], count: 0): [];
+function expectArgs(command: string, args: readonly string[], count: 1): [string];
+function expectArgs(command: string, args: readonly string[], count: 2): [string, string];
+function expectArgs(command: string, args: readonly string[], count: number): readonly string[] {
+  if (args.length !== count) {
+    throw new UsageError(`${command} takes ${count} argument${count === 1 ? '' : 's'}, got ${args.length}`);
+  }
   return args;
 }
 
@@ -109,29 +126,25 @@ function tierOf(text: string | undefined): TierName {
 
 function reportChange(found: boolean, id: string, what: string, io: CommandIo): number {
   if (!found) {
-    io.stderr.write(`keys: there is no key ${JSON.stringify(id)}\n`);
+    io.stderr.write(`${BIN}: there is no key ${JSON.stringify(id)}\n`);
     return 1;
   }
   io.stdout.write(`Key ${id} ${what}.\n`);
   return 0;
 }
 
+function whereKeysLive(config: TollgateConfig): string {
+  if (config.redisUrl) return `Redis at ${redactUrl(config.redisUrl)}`;
+  const nodes = config.redisClusterNodes?.map(({ host, port }) => `${host}:${port}`);
+  return nodes ? `Redis Cluster at ${nodes.join(',')}` : `file ${config.identity.keysFile}`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  return rows
-    .map(
-      (row) =>
-        `${row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-    )
-    .join('');
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  return rows.map((row) => `${line(row).trimEnd()}\n`).join('');
 }
 
 if (isEntryPoint(import.meta.url)) {
-  process.exitCode = await runKeysCommand(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-  });
+  process.exitCode = await runKeysCommand(process.argv.slice(2), process);
 }

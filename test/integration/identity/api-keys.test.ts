@@ -97,7 +97,7 @@ describe('API keys across server processes', () => {
         (error: { code: number; stderr: string }) => error,
       );
       expect(failure?.code, args.join(' ')).toBe(2);
-      expect(failure?.stderr, args.join(' ')).toContain('usage: npm run keys');
+      expect(failure?.stderr, args.join(' ')).toMatch(/^tollgate-keys: .+ \(see tollgate-keys --help\)\n$/);
     }
     const unknown = await keys('revoke', 'nosuchkey0').catch(
       (error: { code: number; stderr: string }) => error,

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCostCommand } from '../../../src/cli/cost.js';
@@ -19,7 +22,7 @@ const fixture = (name: string) => repoPath(`test/fixtures/cost/${name}`);
 
 /** One line of reason on stderr: no stack trace. */
 function expectOneLineReason(stderr: string, reason: string): void {
-  expect(stderr).toMatch(/^cost: .+\n$/);
+  expect(stderr).toMatch(/^tollgate-cost: .+\n$/);
   expect(stderr).not.toMatch(/\n\s+at /);
   expect(stderr).toContain(reason);
 }
@@ -122,12 +125,58 @@ describe('cost command', () => {
   });
 
   it('fails with 2 on an unknown flag or missing arguments', async () => {
-    const unknown = await run('--schema', repoPath('schema/bookstore'), fixture('demo-books.graphql'), '--bogus');
+    const unknown = await run(
+      '--schema',
+      repoPath('schema/bookstore'),
+      fixture('demo-books.graphql'),
+      '--bogus',
+    );
     expect(unknown.code).toBe(2);
-    expectOneLineReason(unknown.stderr, "Unknown option '--bogus'");
+    expect(unknown.stderr).toBe('tollgate-cost: unknown option "--bogus" (see tollgate-cost --help)\n');
     const noQuery = await run('--schema', repoPath('schema/bookstore'));
     expect(noQuery.code).toBe(2);
-    expectOneLineReason(noQuery.stderr, 'usage: npm run cost');
+    expectOneLineReason(noQuery.stderr, 'no query file given (see tollgate-cost --help)');
+    const noValue = await run(fixture('demo-books.graphql'), '--schema');
+    expect(noValue.code).toBe(2);
+    expectOneLineReason(noValue.stderr, 'option --schema needs a value');
+    const noSchema = await run(fixture('demo-books.graphql'));
+    expect(noSchema.code).toBe(2);
+    expectOneLineReason(noSchema.stderr, '--schema is required');
+  });
+
+  it('prints its usage on stdout for --help or -h, anywhere, and exits 0', async () => {
+    for (const argv of [['--help'], ['-h'], ['--schema', 'nowhere', 'q.graphql', '--bogus', '-h']]) {
+      const result = await run(...argv);
+      expect(result.code, argv.join(' ')).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toMatch(/^usage: tollgate-cost --schema <file or folder> <query file>/);
+      for (const option of ['--schema', '--variables', '--operation', '--default-list-size', '--help']) {
+        expect(result.stdout).toContain(option);
+      }
+    }
+  });
+
+  it("prices against Tollgate's whole SDL: the rateLimit field validates", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tollgate-cost-')), 'q.graphql');
+    writeFileSync(file, '{ rateLimit(dryRun: true) { remaining } books(first: 2) { id } }');
+    const result = await run('--schema', repoPath('schema/bookstore'), file);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).cost).toBe(2);
+  });
+
+  it('keeps the directives of SDL that declares them, declaring nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cost-'));
+    const sdl = [
+      'directive @cost(weight: Int!) on FIELD_DEFINITION | OBJECT',
+      'directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION',
+      'type Query { items: [Item!]! @listSize(assumedSize: 4) rateLimit: Int }',
+      'type Item @cost(weight: 3) { id: ID! }',
+    ].join('\n');
+    writeFileSync(join(dir, 'schema.graphql'), sdl);
+    writeFileSync(join(dir, 'q.graphql'), '{ items { id } rateLimit }');
+    const result = await run('--schema', join(dir, 'schema.graphql'), join(dir, 'q.graphql'));
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).cost).toBe(12);
   });
 
   it('runs end to end as `tsx src/cli/cost.ts`', async () => {
