@@ -74,7 +74,7 @@ describe('the file mirrors the environment', () => {
     const known = new Set([...settings.map(({ setting }) => setting.env), ...OTHER_VARIABLES]);
     const families = /^TOLLGATE_(TIER|MAX)_$|^TOLLGATE_TIER_(ANONYMOUS|FREE|PRO)$/;
     const unknown = [...new Set(used.split('\n'))].filter(
-      (name) => name !== '' && !known.has(name) && !families.test(name) && name !== 'TOLLGATE_SCHEMA_DIR',
+      (name) => name !== '' && !known.has(name) && !families.test(name),
     );
     expect(unknown).toEqual([]);
   });
