@@ -15,6 +15,7 @@ export {
   type TierConfig,
   type TierName,
   type TollgateConfig,
+  type TollgateSettings,
 } from './config/index.js';
 export type { FieldAdmission, RateLimitStatus, TollgateContext } from './context.js';
 export { RATE_LIMIT_EXPOSED_HEADERS } from './http/cors.js';

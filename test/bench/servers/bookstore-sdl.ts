@@ -7,9 +7,9 @@ import { readSchemaFolder, tollgateTypeDefs } from '../../../src/schema/product-
 /** The demo's `schema/` folder, as Tollgate reads it. */
 export const SCHEMA_DIR = new URL('../../../schema/bookstore/', import.meta.url).pathname;
 
-/** The demo's SDL files, unchanged (without Tollgate's own, which the server adds). */
+/** The demo's whole SDL as Tollgate serves it: Tollgate's own, then the bookstore's files, unchanged. */
 export function bookstoreTypeDefs(): string[] {
-  return readSchemaFolder(SCHEMA_DIR);
+  return [...tollgateTypeDefs, ...readSchemaFolder(SCHEMA_DIR)];
 }
 
 /**
@@ -18,7 +18,7 @@ export function bookstoreTypeDefs(): string[] {
  */
 export function plainBookstoreSchema(typeDefs: string[] = bookstoreTypeDefs()): GraphQLSchema {
   return makeExecutableSchema({
-    typeDefs: [...tollgateTypeDefs, ...typeDefs],
+    typeDefs,
     resolvers: [createBookstoreResolvers(), rateLimitFieldResolvers],
   });
 }
