@@ -10,23 +10,32 @@ import {
   getNullableType,
   isCompositeType,
   isEnumType,
-  isInterfaceType,
+  isInputObjectType,
   isListType,
   isObjectType,
   isScalarType,
 } from 'graphql';
 import { CostDirectiveError } from './cost-errors.js';
+import { readSizedFields, type SizedFieldTree } from './sized-fields.js';
 
 /** `@listSize` of one field, as read from the schema and checked at start-up. */
 export interface ListSizeRule {
   /** `assumedSize`, when given: the size when no slicing argument has a value. */
   readonly assumedSize: number | undefined;
-  /** Arguments whose (largest) value is the list size. */
-  readonly slicingArguments: readonly string[];
-  /** Child list fields of the returned type that take this field's size (Relay `edges`). */
-  readonly sizedFields: ReadonlySet<string>;
+  /** Arguments (or input fields below them) whose (largest) value is the list size. */
+  readonly slicingArguments: readonly SlicingArgument[];
+  /** Child list fields of the returned type that take this field's size (Relay `edges`), if any. */
+  readonly sizedFields: SizedFieldTree | undefined;
   /** Whether exactly one slicing argument must have a value (schema defaults count). Default `true`. */
   readonly requireOneSlicingArgument: boolean;
+}
+
+/** One entry of `slicingArguments`: an argument, or a dotted path through input objects below one. */
+export interface SlicingArgument {
+  /** As written in the schema: `first`, `ids`, `input.pagination.first`. */
+  readonly name: string;
+  /** `name` split at its dots: the argument, then the input fields below it. */
+  readonly path: readonly string[];
 }
 
 /** The cost of passing a value to an argument or input field: its own `@cost`, else its type's. */
@@ -68,46 +77,64 @@ export function readListSize(
 ): ListSizeRule | undefined {
   const raw = getDirective(schema, field, 'listSize')?.[0];
   if (!raw) return undefined;
-  const rule: ListSizeRule = {
-    assumedSize: typeof raw.assumedSize === 'number' ? raw.assumedSize : undefined,
-    slicingArguments: Array.isArray(raw.slicingArguments) ? raw.slicingArguments.map(String) : [],
-    sizedFields: new Set(Array.isArray(raw.sizedFields) ? raw.sizedFields.map(String) : []),
-    requireOneSlicingArgument: raw.requireOneSlicingArgument !== false,
-  };
-  validateListSize(field, coordinate, rule);
-  return rule;
-}
-
-/** The start-up checks of the cost spec's "valid list size target" and Apollo's composition rules. */
-function validateListSize(
-  field: GraphQLField<unknown, unknown>,
-  coordinate: string,
-  rule: ListSizeRule,
-): void {
-  const fail = (reason: string) => {
+  const fail = (reason: string): never => {
     throw new CostDirectiveError(coordinate, `@listSize on ${coordinate}: ${reason}`);
   };
-  if (rule.assumedSize !== undefined && (!Number.isSafeInteger(rule.assumedSize) || rule.assumedSize < 0)) {
-    fail(`assumedSize ${rule.assumedSize} must be a non-negative integer`);
+  const assumedSize = typeof raw.assumedSize === 'number' ? raw.assumedSize : undefined;
+  if (assumedSize !== undefined && (!Number.isSafeInteger(assumedSize) || assumedSize < 0)) {
+    fail(`assumedSize ${assumedSize} must be a non-negative integer`);
   }
-  for (const name of rule.slicingArguments) {
-    const argument = field.args.find((arg) => arg.name === name);
-    if (!argument) fail(`slicing argument "${name}" is not an argument of the field`);
-    else if (getNullableType(argument.type).toString() !== 'Int') {
-      fail(`slicing argument "${name}" must be of type Int, not ${argument.type.toString()}`);
-    }
-  }
-  const returned = getNamedType(field.type);
-  for (const name of rule.sizedFields) {
-    const child =
-      isObjectType(returned) || isInterfaceType(returned) ? returned.getFields()[name] : undefined;
-    if (!child || !isListType(getNullableType(child.type))) {
-      fail(`sized field "${name}" is not a list field of ${returned.name}`);
-    }
-  }
-  if (!isListType(getNullableType(field.type)) && rule.sizedFields.size === 0) {
+  const slicingNames: string[] = Array.isArray(raw.slicingArguments) ? raw.slicingArguments.map(String) : [];
+  const sizedNames: string[] = Array.isArray(raw.sizedFields) ? raw.sizedFields.map(String) : [];
+  if (!isListType(getNullableType(field.type)) && sizedNames.length === 0) {
     fail('the field does not return a list and has no sizedFields');
   }
+  return {
+    assumedSize,
+    slicingArguments: slicingNames.map((name) => readSlicingArgument(field, name, fail)),
+    sizedFields:
+      sizedNames.length > 0 ? readSizedFields(sizedNames, getNamedType(field.type), fail) : undefined,
+    requireOneSlicingArgument: raw.requireOneSlicingArgument !== false,
+  };
+}
+
+/**
+ * Checks one `slicingArguments` entry, as Apollo Router 2.12 reads them: an argument of the field,
+ * or a dotted path through input objects below one (`input.pagination.first`), ending on an `Int`
+ * (its value is the size) or on a list (its length is the size).
+ */
+function readSlicingArgument(
+  field: GraphQLField<unknown, unknown>,
+  name: string,
+  fail: (reason: string) => never,
+): SlicingArgument {
+  const path = name.split('.');
+  const [argumentName = '', ...steps] = path;
+  const argument = field.args.find((arg) => arg.name === argumentName);
+  if (!argument) {
+    fail(
+      steps.length === 0
+        ? `slicing argument "${name}" is not an argument of the field`
+        : `slicing argument "${name}": "${argumentName}" is not an argument of the field`,
+    );
+  }
+  let type: GraphQLInputType = argument.type;
+  let walked = argumentName;
+  for (const step of steps) {
+    const input = getNullableType(type);
+    if (!isInputObjectType(input)) {
+      fail(`slicing argument "${name}": ${walked} is of type ${type.toString()}, not an input object`);
+    }
+    const next = input.getFields()[step];
+    if (!next) fail(`slicing argument "${name}": input ${input.name} has no field "${step}"`);
+    type = next.type;
+    walked = `${walked}.${step}`;
+  }
+  const end = getNullableType(type);
+  if (!isListType(end) && end.toString() !== 'Int') {
+    fail(`slicing argument "${name}" must be of type Int or a list, not ${type.toString()}`);
+  }
+  return { name, path };
 }
 
 /** Reads the argument or input field weight: its own `@cost`, else the `@cost` of its (scalar/enum) type. */

@@ -19,7 +19,14 @@ import {
 import { type ComplexityEstimatorArgs, createComplexityRule } from 'graphql-query-complexity/cjs';
 import { badUserInput, queryTooComplex } from './cost-errors.js';
 import type { CostModel, FieldCost } from './cost-model.js';
-import { listSizeOf } from './list-size.js';
+import {
+  defaultListSize,
+  type ListSize,
+  listSizeBelow,
+  ownListSize,
+  type SizedScopes,
+  scopesBelow,
+} from './list-size.js';
 import type { PreparedOperation } from './operation.js';
 
 /** One evaluation of one field node, handed by the walk to a {@link FieldScorer}. */
@@ -30,6 +37,8 @@ export interface FieldVisit {
   readonly args: Readonly<Record<string, unknown>>;
   /** Items per invocation: the list size, 1 for a field that is not a list. */
   readonly multiplier: number;
+  /** The list size and where it came from; `undefined` for a field that is not a list. */
+  readonly listSize: ListSize | undefined;
   /** What the scorer gave the selections of one item; for abstract types, the largest member's. */
   readonly childScore: number;
   /** Response path through aliases, e.g. `books.author.name`. */
@@ -47,8 +56,8 @@ interface Frame {
   readonly typeDef: GraphQLCompositeType | undefined;
   /** Response path of the innermost enclosing field ('' at the root). */
   readonly path: string;
-  /** This field's `@listSize(sizedFields)` and the size it passes down to them. */
-  readonly sized?: { readonly names: ReadonlySet<string>; readonly size: number | undefined };
+  /** The sizes this field passes down to its selections through `sizedFields`. */
+  readonly sized?: SizedScopes | undefined;
 }
 
 // gqc 1.1.0 throws this (uncoded) once `maxQueryNodes` selections have been visited.
@@ -60,8 +69,8 @@ const NODE_LIMIT_MESSAGE = 'Query exceeds the maximum allowed number of nodes';
  * types (largest member); this walk adds the list sizes, so price and plan multiply alike.
  *
  * gqc calls estimators bottom-up and does not tell a field who its parent is, which a sized field
- * (`edges` of a connection) needs. So the walk wraps the rule's public `nodeComplexity` method, entered
- * top-down for every selection set, to keep a stack of enclosing fields.
+ * (`edges` of a connection, `page` of `results { page }`) needs. So the walk wraps the rule's public
+ * `nodeComplexity` method, entered top-down for every selection set, to keep a stack of enclosing fields.
  */
 export function walkOperation(model: CostModel, prepared: PreparedOperation, scorer: FieldScorer): number {
   const { schema, config } = model;
@@ -69,19 +78,23 @@ export function walkOperation(model: CostModel, prepared: PreparedOperation, sco
   const reported: GraphQLError[] = [];
   const context = new ValidationContext(schema, prepared.document, typeInfo, (error) => reported.push(error));
   const frames: Frame[] = [];
+  const fallback = defaultListSize(config.defaultListSize);
 
   const estimator = (a: ComplexityEstimatorArgs): number => {
     // __typename is free and has no coordinate of its own (Apollo skips it too).
     if (a.field.name === '__typename') return 0;
     const fieldCost = model.fieldCost(a.type.name, a.field);
     const parent = innermostField(frames);
-    const own = fieldCost.listSize ? listSizeOf(fieldCost.coordinate, fieldCost.listSize, a.args) : undefined;
-    const upstream = parent?.sized?.names.has(a.field.name) ? parent.sized.size : undefined;
+    const own = fieldCost.listSize
+      ? ownListSize(fieldCost.coordinate, fieldCost.listSize, a.args)
+      : undefined;
+    const listSize = fieldCost.isList ? listSizeBelow(parent?.sized, a.field.name, own, fallback) : undefined;
     return scorer({
       fieldCost,
       node: a.node,
       args: a.args,
-      multiplier: fieldCost.isList ? (upstream ?? own ?? config.defaultListSize) : 1,
+      multiplier: listSize?.count ?? 1,
+      listSize,
       childScore: a.childComplexity,
       path: childPath(parent, a.node),
     });
@@ -130,11 +143,14 @@ function openFrame(
   const parentType = frames.at(-1)?.typeDef;
   if (!isObjectType(parentType) && !isInterfaceType(parentType)) return { isField: true, typeDef, path };
   const field = parentType.getFields()[node.name.value];
-  const rule = field && model.fieldCost(parentType.name, field).listSize;
-  if (!field || !rule || rule.sizedFields.size === 0) return { isField: true, typeDef, path };
-  const args = getArgumentValues(field, node, prepared.variables);
-  const size = listSizeOf(`${parentType.name}.${field.name}`, rule, args);
-  return { isField: true, typeDef, path, sized: { names: rule.sizedFields, size } };
+  if (!field) return { isField: true, typeDef, path };
+  const coordinate = `${parentType.name}.${field.name}`;
+  const rule = model.fieldCost(parentType.name, field).listSize;
+  // Only a field with sizedFields passes its own size down; computing it for others would be wasted.
+  const own = rule?.sizedFields
+    ? ownListSize(coordinate, rule, getArgumentValues(field, node, prepared.variables))
+    : undefined;
+  return { isField: true, typeDef, path, sized: scopesBelow(parent?.sized, field.name, rule, own) };
 }
 
 function innermostField(frames: readonly Frame[]): Frame | undefined {

@@ -1,6 +1,7 @@
 import type { DocumentNode } from 'graphql';
 import type { CostModel } from './cost-model.js';
 import { walkOperation } from './cost-walk.js';
+import type { ListSizeSource } from './list-size.js';
 import { type CostRequest, prepareOperation } from './operation.js';
 import {
   analyseOperation,
@@ -20,6 +21,8 @@ export interface FieldCostLine {
   readonly cost: number;
   /** Items per invocation: the list size used, 1 for a field that is not a list. */
   readonly multiplier: number;
+  /** Where a list field's size came from (absent for a field that is not a list). */
+  readonly listSize?: ListSizeSource;
 }
 
 /** A price with its per-field breakdown. */
@@ -47,7 +50,8 @@ export function estimateCostWithBreakdown(
   const prepared = prepareOperation(model.schema, document, request);
   const fields: FieldCostLine[] = [];
   const scorer = priceScorer(model, prepared, (coordinate, visit, cost) => {
-    fields.push({ path: visit.path, coordinate, cost, multiplier: visit.multiplier });
+    const line = { path: visit.path, coordinate, cost, multiplier: visit.multiplier };
+    fields.push(visit.listSize ? { ...line, listSize: visit.listSize.source } : line);
   });
   const type = prepared.operation.operation;
   const cost = wholeCost(OPERATION_BASE_COST[type] + walkOperation(model, prepared, scorer));

@@ -3,7 +3,7 @@
  * Pure functions of the schema, the document and the variables: no Redis, no Apollo.
  */
 export { actualCost } from './actual-cost.js';
-export type { InputCost, ListSizeRule } from './cost-directives.js';
+export type { InputCost, ListSizeRule, SlicingArgument } from './cost-directives.js';
 export {
   badUserInput,
   CostDirectiveError,
@@ -26,7 +26,8 @@ export {
   estimateCostWithBreakdown,
   type FieldCostLine,
 } from './estimate-cost.js';
-export { listSizeOf } from './list-size.js';
+export type { ListSize, ListSizeSource } from './list-size.js';
 export type { CostRequest } from './operation.js';
 export type { CostEstimate, FieldCallPlan } from './operation-analysis.js';
 export { planFieldCalls } from './plan-field-calls.js';
+export type { SizedFieldTree } from './sized-fields.js';

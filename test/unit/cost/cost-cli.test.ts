@@ -45,6 +45,7 @@ describe('cost command', () => {
       coordinate: 'Query.books',
       cost: 10,
       multiplier: 5,
+      listSize: { from: 'slicingArgument', field: 'Query.books', argument: 'first' },
     });
   });
 

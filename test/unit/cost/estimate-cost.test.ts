@@ -124,6 +124,7 @@ describe('estimateCost pricing rules', () => {
       coordinate: 'ItemConnection.edges',
       cost: 10,
       multiplier: 5,
+      listSize: { from: 'slicingArgument', field: 'Query.connection', argument: 'first' },
     });
     expect(result.fields.at(-1)).toEqual({
       path: 'connection',
