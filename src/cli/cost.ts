@@ -21,7 +21,10 @@ const BIN = 'tollgate-cost';
 const USAGE = `usage: ${BIN} --schema <file or folder> <query file> [options]
 
 Prices a GraphQL operation as a Tollgate server does, without running it, and prints
-{ "cost": N, "fields": [{ "path", "coordinate", "cost", "multiplier" }] } as JSON on stdout.
+{ "cost": N, "fields": [{ "path", "coordinate", "cost", "multiplier", "listSize" }] } as JSON
+on stdout. "listSize" says where a list's size came from: a slicing argument (an Int, a list's
+length or an input path such as input.pagination.first) or assumedSize of "field" (the list, or
+the field whose sizedFields reach it), else the default list size.
 
 options:
   --schema <path>            the app's SDL: a .graphql file or a folder of them (required).
@@ -48,7 +51,8 @@ class InputError extends Error {}
 
 /**
  * The `tollgate-cost` command: prices a query file against the app's SDL plus Tollgate's and
- * prints `{ "cost": N, "fields": [{ path, coordinate, cost, multiplier }] }` as JSON on stdout.
+ * prints `{ "cost": N, "fields": [{ path, coordinate, cost, multiplier, listSize? }] }` as JSON on
+ * stdout, `listSize` saying where a list's size came from.
  * Resolves to the exit status: 0 priced, 1 bad input (files, SDL, query, variables), 2 wrong
  * arguments; `--help` prints the usage and resolves to 0.
  */

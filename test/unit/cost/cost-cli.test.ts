@@ -92,6 +92,66 @@ describe('cost command', () => {
     expect(bad.code).toBe(2);
   });
 
+  it("prices Apollo Router 2.12's @listSize forms and says where each size came from", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cost-'));
+    writeFileSync(
+      join(dir, 'q.graphql'),
+      `query($ids: [ID!], $n: Int) {
+        itemsByIds(ids: $ids) { id }
+        search(input: { pagination: { first: $n } }) { id }
+        shelf(first: 4) { sections { items { id } } }
+      }`,
+    );
+    const result = await run(
+      '--schema',
+      fixture('list-size-forms.graphql'),
+      join(dir, 'q.graphql'),
+      '--variables',
+      '{"ids": ["a", "b"], "n": 5}',
+    );
+    expect(result.stderr).toBe('');
+    const output = JSON.parse(result.stdout);
+    // 2 items; 5 items + SearchInput + Pagination; Shelf + Section + 4 items.
+    expect(output.cost).toBe(2 + 7 + 6);
+    expect(output.fields).toContainEqual({
+      path: 'itemsByIds',
+      coordinate: 'Query.itemsByIds',
+      cost: 2,
+      multiplier: 2,
+      listSize: { from: 'slicingArgument', field: 'Query.itemsByIds', argument: 'ids' },
+    });
+    expect(output.fields).toContainEqual({
+      path: 'search',
+      coordinate: 'Query.search',
+      cost: 7,
+      multiplier: 5,
+      listSize: { from: 'slicingArgument', field: 'Query.search', argument: 'input.pagination.first' },
+    });
+    expect(output.fields).toContainEqual({
+      path: 'shelf.sections.items',
+      coordinate: 'Section.items',
+      cost: 4,
+      multiplier: 4,
+      listSize: { from: 'slicingArgument', field: 'Query.shelf', argument: 'first' },
+    });
+  });
+
+  it('fails with 1 on a malformed @listSize path, naming the field and the path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-cost-'));
+    writeFileSync(
+      join(dir, 'schema.graphql'),
+      `type Query { search(input: SearchInput): [Item] @listSize(slicingArguments: ["input.nope"]) }
+      input SearchInput { first: Int } type Item { id: ID }`,
+    );
+    writeFileSync(join(dir, 'q.graphql'), '{ search { id } }');
+    const result = await run('--schema', join(dir, 'schema.graphql'), join(dir, 'q.graphql'));
+    expect(result.code).toBe(1);
+    expectOneLineReason(
+      result.stderr,
+      '@listSize on Query.search: slicing argument "input.nope": input SearchInput has no field "nope"',
+    );
+  });
+
   it('fails with 1 on a missing query file', async () => {
     const result = await run('--schema', repoPath('schema/bookstore'), fixture('no-such-query.graphql'));
     expect(result.code).toBe(1);
