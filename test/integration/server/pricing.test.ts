@@ -1,13 +1,49 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCostCommand } from '../../../src/cli/cost.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { CostDirectiveError } from '../../../src/cost/index.js';
+import { createLogger } from '../../../src/logger.js';
+import { createTollgateServer, type TollgateServer } from '../../../src/serve/create-server.js';
+import { describeStartupFailure } from '../../../src/serve/startup-failure.js';
+import { createTollgate, type TollgateOptions } from '../../../src/tollgate.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
 const SCHEMA_DIR = new URL('../../../schema/bookstore/', import.meta.url).pathname;
 const REVIEWS_COUNT = '{ book(id: "book-1") { reviews { id } } }';
+const FORMS_FILE = new URL('../../fixtures/cost/list-size-forms.graphql', import.meta.url).pathname;
+
+/** `npm run cost` on `query` against the SDL at `schemaPath`: the price it prints. */
+async function costCommandPrice(schemaPath: string, query: string, variables: unknown): Promise<number> {
+  const file = join(mkdtempSync(join(tmpdir(), 'tollgate-query-')), 'q.graphql');
+  writeFileSync(file, query);
+  let stdout = '';
+  const code = await runCostCommand(
+    ['--schema', schemaPath, file, '--variables', JSON.stringify(variables)],
+    {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: () => true },
+    },
+  );
+  expect(code).toBe(0);
+  return JSON.parse(stdout).cost;
+}
+
+/** Tollgate for an app of the test's own (SDL and resolvers), on the memory store, logs kept quiet. */
+function buildTollgate(typeDefs: TollgateOptions['typeDefs'], resolvers: TollgateOptions['resolvers']) {
+  return createTollgate({
+    typeDefs,
+    resolvers,
+    config: loadConfig({
+      TOLLGATE_KEYS_FILE: join(mkdtempSync(join(tmpdir(), 'tollgate-keys-')), 'keys.json'),
+    }),
+    logger: createLogger({ destination: new PassThrough() }),
+  });
+}
 
 describe('pricing in the request pipeline', () => {
   let tollgate: RunningTollgate;
@@ -69,16 +105,9 @@ describe('pricing in the request pipeline', () => {
       variables: { n: 7 },
       headers: { 'x-api-key': await tollgate.createKey() },
     });
-    const file = join(mkdtempSync(join(tmpdir(), 'tollgate-query-')), 'q.graphql');
-    writeFileSync(file, query);
-    let stdout = '';
-    const code = await runCostCommand(['--schema', SCHEMA_DIR, file, '--variables', '{"n": 7}'], {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: () => true },
-    });
-    expect(code).toBe(0);
-    expect(answer.body.extensions?.cost).toMatchObject({ requestedQueryCost: JSON.parse(stdout).cost });
-    expect(JSON.parse(stdout).cost).toBe(7 * (1 + 2 * 2));
+    const printed = await costCommandPrice(SCHEMA_DIR, query, { n: 7 });
+    expect(answer.body.extensions?.cost).toMatchObject({ requestedQueryCost: printed });
+    expect(printed).toBe(7 * (1 + 2 * 2));
   });
 });
 
@@ -100,6 +129,87 @@ describe('measure mode', () => {
     expect(answer.body.extensions?.cost).toMatchObject({ requestedQueryCost: 80 });
     expect(tollgate.logs).toContainEqual(
       expect.objectContaining({ reason: 'too_expensive', cost: 80, max: 50, tier: 'free', enforce: false }),
+    );
+  });
+});
+
+describe("Apollo Router 2.12's @listSize forms on a running server", () => {
+  // test/fixtures/cost/list-size-forms.graphql, with a rate limit on Item.detail. The resolvers
+  // return what was asked for, except ids starting with "gone", which are not found.
+  const sdl = readFileSync(FORMS_FILE, 'utf8').replace(
+    'detail: Detail',
+    'detail: Detail @rateLimit(max: 5, window: "60s")',
+  );
+  const items = (count: number) => Array.from({ length: count }, (_, i) => ({ id: `i${i}` }));
+  const resolvers = {
+    Query: {
+      itemsByIds: (_: unknown, args: { ids?: string[] | null }) =>
+        (args.ids ?? ['a', 'b', 'c', 'd']).filter((id) => !id.startsWith('gone')).map((id) => ({ id })),
+      search: (_: unknown, args: { input?: { pagination?: { first?: number | null } | null } | null }) =>
+        items(args.input?.pagination?.first ?? 10),
+      shelf: (_: unknown, args: { first?: number | null }) => ({ first: args.first ?? 10 }),
+    },
+    Shelf: { sections: (shelf: { first: number }) => shelf, items: () => items(10) },
+    Section: { items: (section: { first: number }) => items(section.first) },
+    Item: { detail: (item: { id: string }) => ({ text: `about ${item.id}` }) },
+  };
+  const query = `query($ids: [ID!], $n: Int) {
+    itemsByIds(ids: $ids) { id }
+    search(input: { pagination: { first: $n } }) { id }
+    shelf(first: 4) { sections { items { id } } }
+  }`;
+  let server: TollgateServer;
+  let url: string;
+  beforeAll(async () => {
+    server = await createTollgateServer({ tollgate: await buildTollgate(sdl, resolvers) });
+    url = (await server.listen(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+  });
+  afterAll(() => server.stop());
+
+  it('starts, and prices as `npm run cost` does: estimate from the arguments, actual from the response', async () => {
+    const variables = { ids: ['a', 'b', 'gone-1'], n: 5 };
+    const answer = await postGraphQL(url, query, { variables });
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toBeUndefined();
+    // 3 ids; 5 items + SearchInput + Pagination; Shelf + Section + 4 items. One id is not found.
+    expect(answer.body.extensions?.cost).toMatchObject({
+      requestedQueryCost: 3 + 7 + 6,
+      actualQueryCost: 2 + 7 + 6,
+    });
+    expect(await costCommandPrice(FORMS_FILE, query, variables)).toBe(3 + 7 + 6);
+  });
+
+  it('falls back to assumedSize and the default list size when the values are null', async () => {
+    const answer = await postGraphQL(url, query, { variables: { ids: null, n: null } });
+    // assumedSize 4; the default list size 10 + the two input objects; the shelf as before.
+    expect(answer.body.extensions?.cost).toMatchObject({
+      requestedQueryCost: 4 + 12 + 6,
+      actualQueryCost: 4 + 12 + 6,
+    });
+  });
+
+  it('limits a rate-limited field below a list sized by a list argument, call by call', async () => {
+    const details = '{ itemsByIds(ids: ["a", "b", "c"]) { detail { text } } }';
+    const first = await postGraphQL(url, details);
+    const second = await postGraphQL(url, details);
+    const served = (answer: typeof first) =>
+      ((answer.body.data?.itemsByIds ?? []) as { detail: unknown }[]).filter((item) => item.detail !== null)
+        .length;
+    // Item.detail allows 5 a minute: 3, then 2 and one RATE_LIMITED.
+    expect(served(first)).toBe(3);
+    expect(served(second)).toBe(2);
+    expect(second.body.errors?.map((error) => error.extensions?.code)).toEqual(['RATE_LIMITED']);
+  });
+
+  it('stops start-up on a malformed path with one line naming the field and the path', async () => {
+    const bad = sdl.replace(
+      'slicingArguments: ["input.pagination.first"], requireOne',
+      'slicingArguments: ["input.nope"], requireOne',
+    );
+    const failure = await buildTollgate(bad, resolvers).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CostDirectiveError);
+    expect(describeStartupFailure(failure)).toBe(
+      '@listSize on Query.search: slicing argument "input.nope": input SearchInput has no field "nope"',
     );
   });
 });
