@@ -144,9 +144,9 @@ function openFrame(
   if (!isObjectType(parentType) && !isInterfaceType(parentType)) return { isField: true, typeDef, path };
   const field = parentType.getFields()[node.name.value];
   if (!field) return { isField: true, typeDef, path };
-  const coordinate = `${parentType.name}.${field.name}`;
-  const rule = model.fieldCost(parentType.name, field).listSize;
-  // Only a field with sizedFields passes its own size down; computing it for others would be wasted.
+  const { coordinate, listSize: rule } = model.fieldCost(parentType.name, field);
+  // Most fields neither size their selections nor lie on a sized path: nothing to carry down.
+  if (!rule?.sizedFields && !parent?.sized) return { isField: true, typeDef, path };
   const own = rule?.sizedFields
     ? ownListSize(coordinate, rule, getArgumentValues(field, node, prepared.variables))
     : undefined;
