@@ -9,5 +9,3 @@ export const bookstore = {
   typeDefs: new URL('../../schema/bookstore/', import.meta.url),
   createResolvers: createBookstoreResolvers,
 };
-
-export { createBookstoreResolvers };
