@@ -76,6 +76,7 @@ export interface TollgateConfig {
     maxAuthFailures: number;
     authFailuresWindowMs: number;
     keyCacheMs: number;
+    keyMaxStalenessMs: number;
     keysFile: string;
     /** Lower case; `null`: no header carries keys. */
     apiKeyHeader: string | null;

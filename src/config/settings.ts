@@ -258,6 +258,17 @@ export const SETTINGS = {
       default: 500,
       parse: (raw) => integer(raw, { min: 0, max: 60_000 }),
     }),
+    /**
+     * How long after it was read a key record is trusted at most, in ms, when it cannot be read again
+     * (`TOLLGATE_KEY_MAX_STALENESS_MS`): past it the key is served as the anonymous client of its
+     * address. The longest a revoked key keeps its tier on a process cut off from Redis. Default 5000.
+     */
+    keyMaxStalenessMs: setting({
+      env: 'TOLLGATE_KEY_MAX_STALENESS_MS',
+      json: NUMBER,
+      default: 5000,
+      parse: (raw) => integer(raw, { min: 0, max: 3_600_000 }),
+    }),
     /** Where keys are kept without Redis (`TOLLGATE_KEYS_FILE`). Default `$XDG_DATA_HOME/tollgate/keys.json` (`~/.local/share/…`). */
     keysFile: setting({
       env: 'TOLLGATE_KEYS_FILE',

@@ -3,7 +3,7 @@ import type { LimiterStore } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
 import { openKeyStore } from './api-keys.js';
-import { AuthFailureGuard } from './auth-failures.js';
+import { createAuthFailureGuard } from './auth-failures.js';
 import { createAddressResolver } from './client-address.js';
 import { createIdentify, type Identify, type IdentifyClient } from './identify.js';
 import type { KeyStore } from './key-store.js';
@@ -33,8 +33,9 @@ export async function createIdentity(options: {
   const keyStore = await openKeyStore(config);
   const identify = createIdentify({
     keyStore,
-    guard: new AuthFailureGuard({
-      store,
+    guard: createAuthFailureGuard({
+      // Counted where the limits are: in Redis, shared by every process; else in this process.
+      ...(config.redisUrl || config.redisClusterNodes ? { store } : {}),
       maxFailures: settings.maxAuthFailures,
       windowMs: settings.authFailuresWindowMs,
     }),
@@ -45,6 +46,7 @@ export async function createIdentity(options: {
     apiKeyHeader: settings.apiKeyHeader,
     bearerApiKeys: settings.bearerApiKeys,
     keyCacheMs: settings.keyCacheMs,
+    keyMaxStalenessMs: settings.keyMaxStalenessMs,
     lookupTimeoutMs: config.redis.timeoutMs,
     logger,
     ...(events ? { events } : {}),

@@ -1,14 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { TIER_NAMES, type TierName } from '../config/index.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
-import { authFailuresError, limiterUnavailableError, unauthenticatedError } from '../errors.js';
-import { withDeadline } from '../limiter/deadline.js';
+import { authFailuresError, unauthenticatedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
-import { parseApiKey, secretMatches } from './api-key.js';
+import { type ParsedApiKey, parseApiKey, secretMatches } from './api-key.js';
 import type { AuthFailureGuard } from './auth-failures.js';
+import { BoundedMap } from './bounded-map.js';
 import { identityOfHint } from './client-hint.js';
-import type { ClientIdentity } from './client-identity.js';
+import { anonymousClient, type ClientIdentity } from './client-identity.js';
+import { KeyRecords } from './key-records.js';
 import type { ApiKeyRecord, KeyStore } from './key-store.js';
 import { DEFAULT_KEY_SOURCES, presentedKey } from './presented-key.js';
 
@@ -41,8 +42,14 @@ export interface IdentifyOptions {
   guard: AuthFailureGuard;
   /** The client address of a request (trusted proxies, IPv6 prefix): `createAddressResolver`. */
   resolveAddress: (headers: IncomingMessage['headers'], peer: string | undefined) => string;
-  /** How long a key record is believed before it is read again. A revocation takes this long. Default 500 ms. */
+  /** How long a key record is used before it is read again (in the background), in ms. Default 500. */
   keyCacheMs?: number;
+  /**
+   * How long after it was read a key record is trusted at most, in ms, when it cannot be read again
+   * (the key store is out): past it, the key is served as the anonymous client of its address.
+   * The longest a revoked key keeps its tier on a process cut off from the key store. Default 5000.
+   */
+  keyMaxStalenessMs?: number;
   /** Deadline of a key lookup, in ms (the Redis deadline). Default {@link DEFAULT_REDIS_TIMEOUT_MS}. */
   lookupTimeoutMs?: number;
   /** How often last-used times are written, at most. Default 60 s. */
@@ -59,25 +66,26 @@ export interface IdentifyOptions {
 
 /** Tells who is calling; see {@link createIdentify}. */
 export interface Identify {
-  /** The caller, or throws the coded error that answers the request (401, 429, 503). */
+  /** The caller, or throws the coded error that answers the request (401, 429). */
   (request: IncomingMessage): Promise<ClientIdentity>;
   /** Writes pending last-used times and stops the timer. */
   close(): Promise<void>;
 }
 
-const MAX_CACHED_KEYS = 10_000;
-
 /** Distinct malformed-hint messages logged, at most; past that they are only answered. */
 const MAX_REPORTED_HINT_ERRORS = 100;
+/** Keys whose last use is remembered, at most (only valid keys get there). */
+const MAX_TOUCHED_KEYS = 10_000;
 
 /**
  * Creates the identity step that runs before anything else on every request. The app's
  * `identifyClient` is asked first: its hint wins. Else an API key, if the request presents one
- * (see `presentedKey`): it must be well-formed, known, not revoked, and its secret must match
- * (constant time); else 401, never a silent fall-back to anonymous. Failed attempts are counted
- * per address; past the limit the address gets 429 even with a valid key. Else the client is its
- * address, tier `anonymous`. Key records are read through a short cache, so a revocation reaches
- * every process within `keyCacheMs`.
+ * (see `presentedKey`): a valid one (well-formed, known, not revoked, its secret matching in
+ * constant time) is served in its tier; an invalid one gets 401; one that cannot be verified (the
+ * key store is out and no trusted record is cached) is served as the anonymous client of its
+ * address, never in a tier, never refused. Checks of keys are limited per address by the guard
+ * (429 past the limit), except for keys already served from that address. Else the client is its
+ * address, tier `anonymous`.
  */
 export function createIdentify(options: IdentifyOptions): Identify {
   const { keyStore, guard, resolveAddress, logger, events, identifyClient } = options;
@@ -86,10 +94,15 @@ export function createIdentify(options: IdentifyOptions): Identify {
       options.apiKeyHeader === undefined ? DEFAULT_KEY_SOURCES.apiKeyHeader : options.apiKeyHeader,
     bearerApiKeys: options.bearerApiKeys ?? DEFAULT_KEY_SOURCES.bearerApiKeys,
   };
-  const keyCacheMs = options.keyCacheMs ?? 500;
   const touchIntervalMs = options.touchIntervalMs ?? 60_000;
-  const records = new Map<string, { record: ApiKeyRecord | null; expiresAt: number }>();
-  const lastTouched = new Map<string, number>();
+  const records = new KeyRecords({
+    keyStore,
+    cacheMs: options.keyCacheMs ?? 500,
+    maxStalenessMs: options.keyMaxStalenessMs ?? 5000,
+    lookupTimeoutMs: options.lookupTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
+    logger,
+  });
+  const lastTouched = new BoundedMap<string, number>(MAX_TOUCHED_KEYS);
   let pendingTouches = new Map<string, string>();
 
   const flushTouches = async () => {
@@ -103,44 +116,16 @@ export function createIdentify(options: IdentifyOptions): Identify {
   const timer = setInterval(() => void flushTouches(), touchIntervalMs);
   timer.unref();
 
-  const refreshing = new Map<string, Promise<ApiKeyRecord | null>>();
-  const fetchRecord = (id: string): Promise<ApiKeyRecord | null> => {
-    const pending = refreshing.get(id);
-    if (pending) return pending;
-    const lookup = withDeadline(keyStore.get(id), options.lookupTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS)
-      .then((outcome) => {
-        if (outcome.kind === 'timeout') throw new Error('the key store did not answer in time');
-        if (outcome.kind === 'error') throw outcome.error;
-        const record = outcome.value;
-        if (records.size >= MAX_CACHED_KEYS) records.clear();
-        records.set(id, { record, expiresAt: Date.now() + keyCacheMs });
-        return record;
-      })
-      .finally(() => refreshing.delete(id));
-    refreshing.set(id, lookup);
-    return lookup;
+  const servedAs = (record: ApiKeyRecord): ClientIdentity => {
+    const now = Date.now();
+    if (now - (lastTouched.get(record.id) ?? 0) >= touchIntervalMs) {
+      lastTouched.set(record.id, now);
+      pendingTouches.set(record.id, new Date(now).toISOString());
+    }
+    return { id: `key:${record.id}`, tier: record.tier };
   };
 
-  // Stale-while-revalidate: a key seen before is answered from memory and re-read in the
-  // background once its entry is older than keyCacheMs, so the request path keeps its one Redis
-  // call; a revocation still lands within keyCacheMs plus one read.
-  const recordOf = async (id: string): Promise<ApiKeyRecord | null> => {
-    const cached = records.get(id);
-    if (cached) {
-      if (cached.expiresAt <= Date.now()) {
-        fetchRecord(id).catch((error: Error) => logger.warn({ err: error.message }, 'API key lookup failed'));
-      }
-      return cached.record;
-    }
-    try {
-      return await fetchRecord(id);
-    } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'API key lookup failed');
-      throw limiterUnavailableError(1);
-    }
-  };
-
-  const refuse = async (address: string) => {
+  const refuse = (address: string) => {
     events?.operation?.({
       outcome: 'unauthenticated',
       tier: 'anonymous',
@@ -148,8 +133,45 @@ export function createIdentify(options: IdentifyOptions): Identify {
       estimatedCost: 0,
       actualCost: 0,
     });
-    await guard.recordFailure(address).catch(() => {});
     return unauthenticatedError();
+  };
+
+  /** The client a presented key makes of a request from `address`, or the error that answers it. */
+  const identifyByKey = async (address: string, presented: string): Promise<ClientIdentity> => {
+    const parsed = parseApiKey(presented);
+    // No record can match a malformed key: refused without a lookup, so nothing to count.
+    if (!parsed) throw refuse(address);
+    // A key already served from this address, verified from memory: no store call at all.
+    if (guard.knows(address, parsed.id)) {
+      const cached = records.cached(parsed.id);
+      const record = cached?.kind === 'found' ? cached.record : undefined;
+      if (record && isValid(record, parsed) && isKnownTier(record.tier)) return servedAs(record);
+    }
+    const admission = await guard.admit(address, parsed.id).catch(() => undefined);
+    // The lockout cannot be consulted (a store failing under the `closed` policy): nothing is
+    // checked, and the charge that follows answers by the failure policy.
+    if (!admission) return anonymousClient(address);
+    if (!admission.allowed) throw authFailuresError(Math.ceil(admission.retryAfterMs / 1000));
+    const lookup = await records.lookup(parsed.id);
+    if (lookup.kind === 'unavailable') {
+      admission.settle('unchecked');
+      return anonymousClient(address);
+    }
+    if (lookup.kind === 'absent' || !isValid(lookup.record, parsed)) {
+      admission.settle('failed');
+      throw refuse(address);
+    }
+    if (!isKnownTier(lookup.record.tier)) {
+      admission.settle('unchecked');
+      // A record edited by hand, or a tier that no longer exists: an operator's mistake to fix.
+      logger.error(
+        { keyId: lookup.record.id, tier: lookup.record.tier },
+        'API key names an unknown tier; refusing it',
+      );
+      throw unauthenticatedError();
+    }
+    admission.settle('passed');
+    return servedAs(lookup.record);
   };
 
   // A malformed hint repeats on every request until the app is fixed: say it once, not per request.
@@ -180,27 +202,7 @@ export function createIdentify(options: IdentifyOptions): Identify {
     }
     const address = resolveAddress(request.headers, request.socket.remoteAddress);
     const presented = presentedKey(request.headers, keySources);
-    if (presented === undefined) return { id: `ip:${address}`, tier: 'anonymous' };
-
-    const waitMs = guard.retryAfterMs(address);
-    if (waitMs > 0) throw authFailuresError(Math.ceil(waitMs / 1000));
-
-    const parsed = parseApiKey(presented);
-    const record = parsed ? await recordOf(parsed.id) : null;
-    if (!parsed || !record || record.revokedAt !== null || !secretMatches(parsed.secret, record.secretHash)) {
-      throw await refuse(address);
-    }
-    if (!(TIER_NAMES as readonly string[]).includes(record.tier)) {
-      // A record edited by hand, or a tier that no longer exists: an operator's mistake to fix.
-      logger.error({ keyId: record.id, tier: record.tier }, 'API key names an unknown tier; refusing it');
-      throw unauthenticatedError();
-    }
-    const now = Date.now();
-    if (now - (lastTouched.get(record.id) ?? 0) >= touchIntervalMs) {
-      lastTouched.set(record.id, now);
-      pendingTouches.set(record.id, new Date(now).toISOString());
-    }
-    return { id: `key:${record.id}`, tier: record.tier };
+    return presented === undefined ? anonymousClient(address) : identifyByKey(address, presented);
   };
 
   return Object.assign(identify, {
@@ -209,4 +211,13 @@ export function createIdentify(options: IdentifyOptions): Identify {
       await flushTouches();
     },
   });
+}
+
+function isKnownTier(tier: string): tier is TierName {
+  return (TIER_NAMES as readonly string[]).includes(tier);
+}
+
+/** Whether `key` is the key of `record`, and the record lets it in. */
+function isValid(record: ApiKeyRecord, key: ParsedApiKey): boolean {
+  return record.revokedAt === null && secretMatches(key.secret, record.secretHash);
 }

@@ -27,6 +27,7 @@ const SAMPLES: Record<string, { text: string; json: unknown }> = {
   TOLLGATE_AUTH_FAILURES_MAX: { text: '3', json: 3 },
   TOLLGATE_AUTH_FAILURES_WINDOW: { text: '90s', json: '90s' },
   TOLLGATE_KEY_CACHE_MS: { text: '0', json: 0 },
+  TOLLGATE_KEY_MAX_STALENESS_MS: { text: '60000', json: 60000 },
   TOLLGATE_KEYS_FILE: { text: '/var/lib/tollgate/keys.json', json: '/var/lib/tollgate/keys.json' },
   TOLLGATE_API_KEY_HEADER: { text: 'X-Key', json: 'X-Key' },
   TOLLGATE_API_KEY_BEARER: { text: 'false', json: false },

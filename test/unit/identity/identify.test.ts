@@ -3,11 +3,10 @@ import { Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthFailureGuard } from '../../../src/identity/auth-failures.js';
+import { createAuthFailureGuard } from '../../../src/identity/auth-failures.js';
 import { identityOfHint } from '../../../src/identity/client-hint.js';
 import { createIdentify, type Identify, type IdentifyClient } from '../../../src/identity/identify.js';
 import type { KeyStore } from '../../../src/identity/key-store.js';
-import { MemoryStore } from '../../../src/limiter/memory-store.js';
 import { createLogger } from '../../../src/logger.js';
 
 const noKeys: KeyStore = {
@@ -36,7 +35,7 @@ function build(identifyClient?: IdentifyClient) {
   destination.on('data', (line: Buffer) => logs.push(JSON.parse(line.toString())));
   const identify = createIdentify({
     keyStore: noKeys,
-    guard: new AuthFailureGuard({ store: new MemoryStore(), maxFailures: 10, windowMs: 60_000 }),
+    guard: createAuthFailureGuard({ maxFailures: 10, windowMs: 60_000 }),
     resolveAddress: (_headers, peer) => peer ?? 'unknown',
     logger: createLogger({ destination }),
     ...(identifyClient ? { identifyClient } : {}),
