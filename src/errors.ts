@@ -14,7 +14,7 @@ export const ERROR_STATUS = {
   COST_SLICING_ARGUMENT_REQUIRED: 400,
   /** A slicing argument that is not a non-negative integer. */
   COST_INVALID_SLICING_ARGUMENT: 400,
-  /** A document too large to price (too many fields once fragments are expanded). */
+  /** A document too large to price or validate (too many selections once fragments are expanded). */
   QUERY_TOO_COMPLEX: 400,
   /** The client's bucket cannot hold the cost now (429), or a field's window is full (in `errors`, 200). */
   RATE_LIMITED: 429,
@@ -34,6 +34,11 @@ export const ERROR_STATUS = {
   QUERY_TOO_DEEP: 400,
   /** An operation has more aliased fields than `TOLLGATE_MAX_ALIASES`, fragments expanded. */
   TOO_MANY_ALIASES: 400,
+  /**
+   * The document repeats more selections at one place (the same response name again, another
+   * fragment spread there) than `TOLLGATE_MAX_REPEATED_SELECTIONS`, fragments expanded.
+   */
+  TOO_MANY_REPEATED_SELECTIONS: 400,
   /** A field, fragment or operation carries more directives than `TOLLGATE_MAX_DIRECTIVES_PER_FIELD`. */
   TOO_MANY_DIRECTIVES: 400,
   /** A batched request (JSON array) has more operations than `TOLLGATE_MAX_BATCH_OPERATIONS`. */
@@ -48,6 +53,8 @@ export const INPUT_LIMIT_CODES = [
   'TOO_MANY_TOKENS',
   'QUERY_TOO_DEEP',
   'TOO_MANY_ALIASES',
+  'TOO_MANY_REPEATED_SELECTIONS',
+  'QUERY_TOO_COMPLEX',
   'TOO_MANY_DIRECTIVES',
   'BATCH_TOO_LARGE',
   'VARIABLES_TOO_LARGE',

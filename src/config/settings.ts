@@ -73,6 +73,7 @@ const LIMIT_ENV: Readonly<Record<keyof InputLimits, string>> = {
   maxTokens: 'TOLLGATE_MAX_TOKENS',
   maxDepth: 'TOLLGATE_MAX_DEPTH',
   maxAliases: 'TOLLGATE_MAX_ALIASES',
+  maxRepeatedSelections: 'TOLLGATE_MAX_REPEATED_SELECTIONS',
   maxDirectivesPerField: 'TOLLGATE_MAX_DIRECTIVES_PER_FIELD',
   maxBatchOperations: 'TOLLGATE_MAX_BATCH_OPERATIONS',
   maxVariablesBytes: 'TOLLGATE_MAX_VARIABLES_BYTES',

@@ -3,7 +3,7 @@ import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { TollgateContext } from '../context.js';
 import { ERROR_STATUS } from '../errors.js';
 import type { InputLimits } from '../limits/limits.js';
-import { checkRequestLimits, RequestRefusal } from '../limits/request-limits.js';
+import { checkBodyNesting, checkRequestLimits, RequestRefusal } from '../limits/request-limits.js';
 import { type CorsOptions, type CorsPolicy, createCorsPolicy } from './cors.js';
 import type { RouteHandler } from './ops-routes.js';
 import { BodyError, readBody } from './read-body.js';
@@ -69,9 +69,14 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       if (url.pathname !== path) {
         return sendError(response, 404, 'NOT_FOUND', `Nothing here: GraphQL is served at ${path}.`);
       }
-      const body = await readBody(request, maxBodyBytes);
+      const { limits } = options;
+      const body = await readBody(
+        request,
+        maxBodyBytes,
+        limits ? (text) => checkBodyNesting(text, limits) : undefined,
+      );
       const method = request.method ?? 'GET';
-      if (options.limits) checkRequestLimits({ method, body, search: url.search }, options.limits);
+      if (limits) checkRequestLimits({ method, body, search: url.search }, limits);
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);

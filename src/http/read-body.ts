@@ -13,8 +13,13 @@ export class BodyError extends Error {
 /**
  * Reads a JSON request body of at most `maxBytes`. Bodies that are not declared as JSON are
  * returned as text for Apollo to judge (its CSRF prevention refuses simple requests).
+ * `beforeParse` sees JSON text before it is parsed, and may throw to refuse it.
  */
-export async function readBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readBody(
+  request: IncomingMessage,
+  maxBytes: number,
+  beforeParse?: (text: string) => void,
+): Promise<unknown> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > maxBytes) throw new BodyError(`The request body exceeds ${maxBytes} bytes.`, 413);
   const chunks: Buffer[] = [];
@@ -28,6 +33,7 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
   const contentType = request.headers['content-type'] ?? '';
   if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) return text;
   if (text.trim() === '') return undefined;
+  beforeParse?.(text);
   try {
     return JSON.parse(text);
   } catch {

@@ -2,7 +2,9 @@ import {
   type ASTNode,
   type ASTVisitor,
   BREAK,
+  type DocumentNode,
   type FragmentDefinitionNode,
+  Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
@@ -11,6 +13,7 @@ import {
 } from 'graphql';
 import { inputLimitError } from '../errors.js';
 import type { InputLimits } from './limits.js';
+import { refuseRepeatedSelections } from './repeated-selections.js';
 
 /** How deep and how aliased a selection set is, fragments expanded. */
 interface Shape {
@@ -19,14 +22,40 @@ interface Shape {
 }
 
 /**
- * The validation rules of the document limits: depth, aliases and directives per field. They
- * depend on the document alone (not on variables), so Apollo's cache of validated documents
- * may keep their verdict. Introspection documents are held to them like any other.
+ * The validation rules of the document limits: repeated selections, depth, aliases and directives
+ * per field. They depend on the document alone (not on variables), so Apollo's cache of validated
+ * documents may keep their verdict. Introspection documents are held to them like any other.
  */
 export function documentLimitRules(
-  limits: Pick<InputLimits, 'maxDepth' | 'maxAliases' | 'maxDirectivesPerField'>,
+  limits: Pick<InputLimits, 'maxDepth' | 'maxAliases' | 'maxDirectivesPerField' | 'maxRepeatedSelections'>,
 ): ValidationRule[] {
-  return [shapeRule(limits), directivesRule(limits.maxDirectivesPerField)];
+  return [
+    repeatedSelectionsRule(limits.maxRepeatedSelections),
+    shapeRule(limits),
+    directivesRule(limits.maxDirectivesPerField),
+  ];
+}
+
+// What the validation goes on to visit instead of a refused document: nothing.
+const NOTHING: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
+
+/**
+ * Refuses a document that repeats too many selections before graphql-js's own rules spend their
+ * quadratic work on it. Apollo runs every rule in one parallel visit, so reporting an error
+ * alone would not spare OverlappingFieldsCanBeMergedRule's work. This rule acts on entering the
+ * Document node, before any rule sees a selection set, and returns an empty document in its
+ * place: graphql-js's visitor then walks the replacement instead, and the validation ends with
+ * this error (answered 400 by Apollo, its code restored by `formatLimitError`).
+ */
+function repeatedSelectionsRule(maxRepeated: number): ValidationRule {
+  return (context: ValidationContext): ASTVisitor => ({
+    Document(document) {
+      const refusal = refuseRepeatedSelections(document, maxRepeated);
+      if (!refusal) return undefined;
+      context.reportError(inputLimitError(refusal.code, refusal.message, refusal.limit));
+      return NOTHING;
+    },
+  });
 }
 
 function shapeRule(limits: Pick<InputLimits, 'maxDepth' | 'maxAliases'>): ValidationRule {

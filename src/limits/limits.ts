@@ -16,6 +16,13 @@ export interface InputLimits {
   maxDepth: number;
   /** Most aliased fields in one operation, fragments expanded (`TOLLGATE_MAX_ALIASES`). Default 30. */
   maxAliases: number;
+  /**
+   * Most selections that repeat one at the same place: a field selected again under the same
+   * response name, or another named fragment spread there; fragments expanded, summed over the
+   * document (`TOLLGATE_MAX_REPEATED_SELECTIONS`). Default 100. graphql-js's validation compares
+   * every such pair, so n repeats cost up to n²/2 comparisons; checked before it runs.
+   */
+  maxRepeatedSelections: number;
   /** Most directives on one field, fragment or operation (`TOLLGATE_MAX_DIRECTIVES_PER_FIELD`). Default 5. */
   maxDirectivesPerField: number;
   /** Most operations in one batched request, a JSON array (`TOLLGATE_MAX_BATCH_OPERATIONS`). Default 10. */
@@ -39,6 +46,7 @@ export const DEFAULT_LIMITS: Readonly<InputLimits> = {
   maxTokens: 5000,
   maxDepth: 15,
   maxAliases: 30,
+  maxRepeatedSelections: 100,
   maxDirectivesPerField: 5,
   maxBatchOperations: 10,
   maxVariablesBytes: 64 * 1024,

@@ -1,7 +1,9 @@
+import { GraphQLError, parse } from 'graphql';
 import { ERROR_STATUS, type InputLimitCode } from '../errors.js';
 import { scanDocument } from './document-scan.js';
-import { measureJson } from './json-measure.js';
+import { jsonNestsDeeper, measureJson } from './json-measure.js';
 import type { InputLimits } from './limits.js';
+import { refuseRepeatedSelections } from './repeated-selections.js';
 
 /** A request refused by {@link checkRequestLimits}, before Apollo sees it; the HTTP front answers it. */
 export class RequestRefusal extends Error {
@@ -29,8 +31,8 @@ export interface LimitedRequest {
 
 /**
  * Checks what can be checked on the request as a whole, before any operation of it is parsed,
- * priced or run: operations per batch; for each operation its document's bytes, tokens and
- * bracket nesting, and its variables' size and nesting.
+ * priced or run: operations per batch; for each operation its document's bytes, tokens, bracket
+ * nesting and repeated selections, and its variables' size and nesting.
  * A batch is refused whole when one of its operations would be refused by Apollo before running
  * (not an object, `query` not a string, …): Apollo would answer 400 while its sibling operations
  * ran and were charged. Throws {@link RequestRefusal}; anything it does not cover is Apollo's to judge.
@@ -102,6 +104,26 @@ function scanOnce(query: string, limits: InputLimits): void {
       limits.maxDepth,
     );
   }
+  checkRepeatedSelections(query, limits);
+}
+
+/**
+ * The repeated selections, checked here as well as by the validation rule (which embedded
+ * servers rely on) so that a batch is refused whole before any of its operations runs. The
+ * document is parsed for it: within the token and nesting bounds just checked, that costs far
+ * less than graphql-js's validation of a document with thousands of repeats.
+ */
+function checkRepeatedSelections(query: string, limits: InputLimits): void {
+  let document: ReturnType<typeof parse>;
+  try {
+    document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
+  } catch (error) {
+    // Apollo answers the syntax error itself.
+    if (error instanceof GraphQLError) return;
+    throw error;
+  }
+  const refusal = refuseRepeatedSelections(document, limits.maxRepeatedSelections);
+  if (refusal) throw new RequestRefusal(refusal.code, refusal.message, refusal.limit);
 }
 
 /**
@@ -127,6 +149,21 @@ function checkVariables(variables: unknown, limits: InputLimits): void {
     throw new RequestRefusal(
       'VARIABLES_TOO_LARGE',
       `The variables nest more than ${maxDepth} levels deep; at most ${maxDepth} are allowed.`,
+      maxDepth,
+    );
+  }
+}
+
+/**
+ * Refuses a JSON body that nests deeper than any acceptable request could, before it is parsed:
+ * a batch array, an operation object, then `variables` nested at most `maxVariablesDepth` deep.
+ */
+export function checkBodyNesting(text: string, limits: Pick<InputLimits, 'maxVariablesDepth'>): void {
+  const maxDepth = limits.maxVariablesDepth;
+  if (jsonNestsDeeper(text, maxDepth + 2)) {
+    throw new RequestRefusal(
+      'VARIABLES_TOO_LARGE',
+      `The request body nests JSON more than ${maxDepth + 2} levels deep; variables may nest at most ${maxDepth}.`,
       maxDepth,
     );
   }

@@ -1,8 +1,13 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { measureJson } from '../../../src/limits/json-measure.js';
+import { jsonNestsDeeper, measureJson } from '../../../src/limits/json-measure.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../../../src/limits/limits.js';
-import { checkRequestLimits, maxNesting, RequestRefusal } from '../../../src/limits/request-limits.js';
+import {
+  checkBodyNesting,
+  checkRequestLimits,
+  maxNesting,
+  RequestRefusal,
+} from '../../../src/limits/request-limits.js';
 
 const LIMITS: InputLimits = {
   ...DEFAULT_LIMITS,
@@ -93,10 +98,44 @@ describe('checkRequestLimits', () => {
     expect(refusal('GET', undefined, search)?.code).toBe('VARIABLES_TOO_LARGE');
   });
 
+  it('refuses repeated selections past maxRepeatedSelections before Apollo parses, a whole batch at once', () => {
+    const limits = { ...LIMITS, maxDocumentBytes: 100_000, maxRepeatedSelections: 3 };
+    const check = (body: unknown) => {
+      try {
+        checkRequestLimits({ method: 'POST', body, search: '' }, limits);
+        return null;
+      } catch (error) {
+        return { code: (error as RequestRefusal).code, limit: (error as RequestRefusal).limit };
+      }
+    };
+    expect(check({ query: '{ a a a a }' })).toBeNull();
+    expect(check({ query: '{ a a a a a }' })).toEqual({ code: 'TOO_MANY_REPEATED_SELECTIONS', limit: 3 });
+    expect(check([op, { query: '{ b { c } b { c } b { c } }' }])?.code).toBe('TOO_MANY_REPEATED_SELECTIONS');
+    // A syntax error is Apollo's to report.
+    expect(check({ query: '{ a a a a a' })).toBeNull();
+  });
+
   it('leaves what it does not cover to Apollo (text bodies, malformed GET variables, other methods)', () => {
     expect(refusal('POST', 'query={ a }')).toBeNull();
     expect(refusal('GET', undefined, '?query=%7B%20a%20%7D&variables=%7B')).toBeNull();
     expect(refusal('PUT', { query: 'x'.repeat(500) })).toBeNull();
+  });
+});
+
+describe('checkBodyNesting', () => {
+  it('refuses JSON text nested deeper than a batch, an operation and maxVariablesDepth, unparsed', () => {
+    const body = (levels: number) =>
+      `[{"variables":{"a":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}}]`;
+    expect(() => checkBodyNesting(body(LIMITS.maxVariablesDepth), LIMITS)).not.toThrow();
+    expect(() => checkBodyNesting(body(LIMITS.maxVariablesDepth + 1), LIMITS)).toThrow(
+      expect.objectContaining({ code: 'VARIABLES_TOO_LARGE', limit: LIMITS.maxVariablesDepth }),
+    );
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    expect(jsonNestsDeeper(JSON.stringify({ a: '[[[[\\"[[[[' }), 1)).toBe(false);
+    expect(jsonNestsDeeper(JSON.stringify({ a: '"', b: [[1]] }), 2)).toBe(true);
+    expect(jsonNestsDeeper(`${'['.repeat(500_000)}${']'.repeat(500_000)}`, 34)).toBe(true);
   });
 });
 
