@@ -4,36 +4,63 @@ export type Outcome<T> =
   | { kind: 'error'; error: unknown }
   | { kind: 'timeout' };
 
-/** Above this share of the wait spent running code, the process, not Redis, was the slow one. */
-const BUSY_UTILIZATION = 0.5;
+/** Options of {@link withDeadline}. */
+export interface DeadlineOptions {
+  /**
+   * When the other side last answered anything (any call on the same connection), on the
+   * {@link idleClockMs} clock. While it keeps answering, a call is only queued behind others (a
+   * connection answers in order), not lost: it is late once the other side has been silent for
+   * `timeoutMs` since the call began. Default: the call's own start.
+   */
+  lastHeardAt?: () => number;
+  /** The longest wait however much the other side answers meanwhile, in idle ms. Default 10 × `timeoutMs`. */
+  maxIdleMs?: number;
+}
+
+/**
+ * A clock that runs only while this process waits for I/O (the event loop's idle time, in ms). A
+ * reply that arrives while the clock runs is read at once, so time on it is time the other side
+ * had to answer; time this process spends running code (a burst of requests, a stalled event
+ * loop) does not move it.
+ */
+export function idleClockMs(): number {
+  return performance.eventLoopUtilization().idle;
+}
 
 /**
  * Settles with the promise's outcome, or `timeout` once the other side has had `timeoutMs` to
- * answer; never rejects. Only the other side's slowness counts, not this process's: when the event
- * loop was mostly busy while the call waited (a burst of requests), the reply may be late for that
- * reason alone, so the call gets another `timeoutMs`, up to `maxWaitMs` in all (default 10 ×
- * `timeoutMs`). Deciding without Redis because our own process was busy would split one client's
- * limits between Redis and the fallback.
+ * answer and said nothing; never rejects.
+ *
+ * Only the other side's silence counts, never this process's slowness: time is measured on the
+ * {@link idleClockMs} clock, so however long the event loop is busy or stalled, a reply is never
+ * declared late before the process has been idle for `timeoutMs` while waiting for it. (A reply
+ * can be late because our own write went out late, or because it waits unread in the socket: both
+ * only happen while the process is busy.) Deciding without Redis because our own process was busy
+ * would split one client's limits between Redis and the fallback.
  */
 export function withDeadline<T>(
   promise: Promise<T>,
   timeoutMs: number,
-  maxWaitMs = timeoutMs * 10,
+  options: DeadlineOptions = {},
 ): Promise<Outcome<T>> {
+  const maxIdleMs = options.maxIdleMs ?? timeoutMs * 10;
+  const startedAt = idleClockMs();
   let timer: NodeJS.Timeout | undefined;
-  const started = performance.now();
   const deadline = new Promise<Outcome<T>>((resolve) => {
-    const arm = () => {
-      const since = performance.eventLoopUtilization();
-      timer = setTimeout(() => {
-        const busy = performance.eventLoopUtilization(since).utilization > BUSY_UTILIZATION;
-        if (busy && performance.now() - started < maxWaitMs) return arm();
-        // Timers run before I/O in an event-loop turn: a reply already waiting in the socket is
-        // read first, in this turn's I/O, before the deadline is declared.
-        setImmediate(() => resolve({ kind: 'timeout' }));
-      }, timeoutMs);
+    const check = () => {
+      const now = idleClockMs();
+      const silentFrom = Math.max(startedAt, options.lastHeardAt?.() ?? startedAt);
+      const leftMs = Math.min(timeoutMs - (now - silentFrom), maxIdleMs - (now - startedAt));
+      if (leftMs > 0) {
+        // At least a millisecond: the idle clock only moves once the loop gets to wait.
+        timer = setTimeout(check, Math.max(1, Math.ceil(leftMs)));
+        return;
+      }
+      // Timers run before I/O in an event-loop turn: a reply already waiting in the socket is
+      // read first, in this turn's I/O, before the deadline is declared.
+      setImmediate(() => resolve({ kind: 'timeout' }));
     };
-    arm();
+    timer = setTimeout(check, timeoutMs);
   });
   const settled = promise.then(
     (value): Outcome<T> => ({ kind: 'value', value }),

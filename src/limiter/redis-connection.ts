@@ -14,22 +14,13 @@ export interface RedisConnectionOptions {
   /** Start-up nodes of a Redis Cluster (any few masters; the rest is discovered). */
   clusterNodes?: readonly RedisNode[];
   /**
-   * The deadline the limiter gives each Redis call, in ms. Default {@link DEFAULT_REDIS_TIMEOUT_MS}. The client's own
-   * `commandTimeout` is a looser backstop (see {@link commandBackstopMs}): the limiter enforces the
-   * deadline itself, so that it can still read a late reply and undo what it charged.
+   * The deadline the limiter gives each Redis call, in ms. Default {@link DEFAULT_REDIS_TIMEOUT_MS}.
+   * Sizes the connection timeout; commands themselves have no timeout in the client (see
+   * {@link createRedisClient}): every caller bounds its wait with `withDeadline`.
    */
   timeoutMs?: number;
   /** Longest pause between reconnection attempts, in ms. Default 500. */
   maxReconnectDelayMs?: number;
-}
-
-/**
- * How long ioredis itself lets a command wait for its reply: ten deadlines, at least one second.
- * Past the limiter's deadline the caller has already been answered; waiting on lets a late reply
- * arrive, so that a charge Redis did make after all can be refunded instead of counted twice.
- */
-export function commandBackstopMs(timeoutMs: number): number {
-  return Math.max(1000, timeoutMs * 10);
 }
 
 /**
@@ -38,13 +29,18 @@ export function commandBackstopMs(timeoutMs: number): number {
  * (`maxRetriesPerRequest: 0`) nor resent after a reconnect (`autoResendUnfulfilledCommands:
  * false`: a resent charge would be counted twice), and the client reconnects forever with a
  * short backoff, so shared limits come back by themselves when Redis does.
+ *
+ * No `commandTimeout`: its timer cannot tell a stalled event loop from a slow Redis (after a
+ * stall it fires before the waiting reply is read, on a healthy Redis), and the reply of a command
+ * it rejected is thrown away, so a charge Redis did make could not be given back. Callers bound
+ * their wait with `withDeadline`, which can tell, and which leaves the command pending so that a
+ * late reply is still read.
  */
 export function createRedisClient(options: RedisConnectionOptions): Redis | Cluster {
   const timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
   const maxDelayMs = options.maxReconnectDelayMs ?? 500;
   const reconnectDelayMs = (attempt: number) => Math.min(50 * attempt, maxDelayMs);
   const redisOptions: RedisOptions = {
-    commandTimeout: commandBackstopMs(timeoutMs),
     connectTimeout: Math.max(1000, timeoutMs * 10),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
