@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TrustedProxies } from '../identity/client-address.js';
+import type { ProxyHeader, TrustedProxies } from '../identity/client-address.js';
 import type { InputLimits } from '../limits/limits.js';
 import {
   type AnySetting,
@@ -72,6 +72,7 @@ export interface TollgateConfig {
   drainGraceMs: number;
   identity: {
     trustedProxies: TrustedProxies;
+    proxyHeader: ProxyHeader;
     ipv6PrefixLength: number;
     maxAuthFailures: number;
     authFailuresWindowMs: number;

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseTrustedProxies } from '../identity/client-address.js';
+import { PROXY_HEADERS, parseTrustedProxies } from '../identity/client-address.js';
 import { parseDurationMs } from '../limiter/duration.js';
 import { DEFAULT_LIMITS, type InputLimits } from '../limits/limits.js';
 import {
@@ -230,6 +230,16 @@ export const SETTINGS = {
       json: either(NUMBER, STRINGS),
       default: { kind: 'none' },
       parse: trustedProxies,
+    }),
+    /**
+     * The header the trusted proxies name the client in, `x-forwarded-for` or `forwarded`; the other
+     * is never read (`TOLLGATE_PROXY_HEADER`). Default `x-forwarded-for`.
+     */
+    proxyHeader: setting({
+      env: 'TOLLGATE_PROXY_HEADER',
+      json: STRING,
+      default: 'x-forwarded-for',
+      parse: (raw) => oneOf(raw.trim().toLowerCase(), PROXY_HEADERS),
     }),
     /** IPv6 clients are keyed by this prefix length (`TOLLGATE_IPV6_PREFIX`). Default 64. */
     ipv6PrefixLength: setting({

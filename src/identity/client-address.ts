@@ -10,9 +10,21 @@ export type TrustedProxies =
   /** Proxies whose addresses lie in these ranges. */
   | { kind: 'cidrs'; ranges: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]> };
 
+/** The header trusted proxies name the client in; only that one is read. */
+export type ProxyHeader = 'x-forwarded-for' | 'forwarded';
+
+/** The values of {@link ProxyHeader}. */
+export const PROXY_HEADERS: readonly ProxyHeader[] = ['x-forwarded-for', 'forwarded'];
+
 /** Options of {@link createAddressResolver}. */
 export interface AddressResolverOptions {
   trustedProxies: TrustedProxies;
+  /**
+   * The header the trusted proxies write: `X-Forwarded-For`, or `Forwarded` (RFC 7239, its `for=`
+   * parameters). The other one is never read: a proxy that writes only one of them passes the
+   * other through from the client, who would pick its own identity. Default `x-forwarded-for`.
+   */
+  proxyHeader?: ProxyHeader;
   /** IPv6 clients are keyed by this prefix (one subscriber usually holds a /64). Default 64. */
   ipv6PrefixLength: number;
 }
@@ -26,6 +38,7 @@ export function createAddressResolver(
   options: AddressResolverOptions,
 ): (headers: IncomingHttpHeaders, peer: string | undefined) => string {
   const { trustedProxies, ipv6PrefixLength } = options;
+  const proxyHeader = options.proxyHeader ?? 'x-forwarded-for';
   // Without trusted proxies the answer depends on the peer alone: parse each peer once.
   const byPeer = new Map<string, string>();
   return (headers, peer) => {
@@ -43,7 +56,7 @@ export function createAddressResolver(
     }
     // The chain as the nearest proxy saw it: client first, our peer last. An entry that is not an
     // address keeps its place (as null), so that counting hops cannot be shifted by the client.
-    const chain = [...forwardedFor(headers), peerAddress];
+    const chain = [...forwardedFor(headers, proxyHeader), peerAddress];
     const client = clientOf(chain, trustedProxies);
     return client ? key(client, ipv6PrefixLength) : 'invalid';
   };
@@ -70,13 +83,21 @@ function isTrusted(address: Address, trusted: TrustedProxies & { kind: 'cidrs' }
   );
 }
 
-/** Entries of `X-Forwarded-For`, else `Forwarded: for=…`, client first; null where one is not an address. */
-function forwardedFor(headers: IncomingHttpHeaders): Array<Address | null> {
-  const xff = headers['x-forwarded-for'];
-  const entries = xff
-    ? (Array.isArray(xff) ? xff.join(',') : xff).split(',')
-    : [...(headers.forwarded ?? '').matchAll(/for=("?)([^";,]+)\1/gi)].map((m) => m[2] ?? '');
-  return entries.map((entry) => parse(withoutPort(entry.trim())));
+/**
+ * The addresses of the one proxy header, client first; null where an entry is not an address
+ * (or a `Forwarded` element has no `for=`), so that it keeps its place in the count of hops.
+ * Split on every comma, quotes or not: a proxy's own entry has none, so an open quote the client
+ * sends cannot swallow the entries appended after it.
+ */
+function forwardedFor(headers: IncomingHttpHeaders, proxyHeader: ProxyHeader): Array<Address | null> {
+  const value = headers[proxyHeader];
+  if (value === undefined || value === '') return [];
+  const entries = (Array.isArray(value) ? value.join(',') : value).split(',');
+  if (proxyHeader === 'x-forwarded-for') return entries.map((entry) => parse(withoutPort(entry.trim())));
+  return entries.map((element) => {
+    const forParameter = /(?:^|;)\s*for\s*=\s*"?([^";]*)"?\s*(?:;|$)/i.exec(element.trim());
+    return parse(withoutPort((forParameter?.[1] ?? '').trim()));
+  });
 }
 
 /** `1.2.3.4:5678` → `1.2.3.4`, `[2001:db8::1]:4711` → `2001:db8::1`; a bare IPv6 address is kept. */

@@ -41,6 +41,7 @@ export async function createIdentity(options: {
     }),
     resolveAddress: createAddressResolver({
       trustedProxies: settings.trustedProxies,
+      proxyHeader: settings.proxyHeader,
       ipv6PrefixLength: settings.ipv6PrefixLength,
     }),
     apiKeyHeader: settings.apiKeyHeader,

@@ -73,6 +73,29 @@ describe('hop-count trust', () => {
   });
 });
 
+describe('a proxy that writes only Forwarded', () => {
+  let tollgate: RunningTollgate;
+  beforeAll(async () => {
+    tollgate = await startTollgate({
+      env: { TOLLGATE_TRUST_PROXY: '1', TOLLGATE_PROXY_HEADER: 'forwarded' },
+    });
+  });
+  afterAll(() => tollgate.stop());
+
+  it('names the client in Forwarded; the X-Forwarded-For it passes through from the client is not read', async () => {
+    const client = unique('203.0.');
+    // The proxy appends `for=<client>` to Forwarded and leaves the client's own X-Forwarded-For as sent.
+    const spoofing = (i: number) => ({
+      localAddress: '127.0.0.1',
+      headers: { forwarded: `for=${client};proto=https`, 'x-forwarded-for': `192.0.2.${i}` },
+    });
+    const answers = [];
+    for (let i = 0; i < 7; i++) answers.push(await served(tollgate.url, spoofing(i)));
+    // `data` allows 5 a minute per client: the spoofed addresses bought no more.
+    expect(answers).toEqual([true, true, true, true, true, false, false]);
+  });
+});
+
 describe('login brute force', () => {
   let tollgate: RunningTollgate;
   beforeAll(async () => {

@@ -23,6 +23,7 @@ const SAMPLES: Record<string, { text: string; json: unknown }> = {
   TOLLGATE_LOG_CLIENT_SECRET: { text: 'a-secret-of-16-chars', json: 'a-secret-of-16-chars' },
   TOLLGATE_DRAIN_GRACE_MS: { text: '0', json: 0 },
   TOLLGATE_TRUST_PROXY: { text: '10.0.0.0/8,192.168.1.1', json: ['10.0.0.0/8', '192.168.1.1'] },
+  TOLLGATE_PROXY_HEADER: { text: 'Forwarded', json: 'forwarded' },
   TOLLGATE_IPV6_PREFIX: { text: '56', json: 56 },
   TOLLGATE_AUTH_FAILURES_MAX: { text: '3', json: 3 },
   TOLLGATE_AUTH_FAILURES_WINDOW: { text: '90s', json: '90s' },

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   createAddressResolver,
+  type ProxyHeader,
   parseTrustedProxies,
   type TrustedProxies,
 } from '../../../src/identity/client-address.js';
 
-const resolver = (trust: string, ipv6PrefixLength = 64) =>
-  createAddressResolver({ trustedProxies: parseTrustedProxies(trust) as TrustedProxies, ipv6PrefixLength });
+const resolver = (trust: string, ipv6PrefixLength = 64, proxyHeader?: ProxyHeader) =>
+  createAddressResolver({
+    trustedProxies: parseTrustedProxies(trust) as TrustedProxies,
+    ipv6PrefixLength,
+    ...(proxyHeader ? { proxyHeader } : {}),
+  });
 
 describe('client addresses', () => {
   it('is the TCP peer by default, whatever X-Forwarded-For and Forwarded claim', () => {
@@ -31,9 +36,13 @@ describe('client addresses', () => {
     );
     // An untrusted peer is the client itself: its header is not believed.
     expect(resolve({ 'x-forwarded-for': '198.51.100.1' }, '203.0.113.9')).toBe('203.0.113.9');
-    expect(resolve({ forwarded: 'for=198.51.100.7;proto=https, for="[2001:db8::1]"' }, '10.0.0.1')).toBe(
-      '2001:db8::/64',
-    );
+    expect(
+      resolver(
+        '10.0.0.0/8',
+        64,
+        'forwarded',
+      )({ forwarded: 'for=198.51.100.7;proto=https, for="[2001:db8::1]"' }, '10.0.0.1'),
+    ).toBe('2001:db8::/64');
   });
 
   it('keys IPv6 clients by their /64, or the configured prefix', () => {
@@ -53,12 +62,36 @@ describe('client addresses', () => {
     expect(resolver('1')({ 'x-forwarded-for': '6.6.6.6, 198.51.100.1:5123' }, '10.0.0.1')).toBe(
       '198.51.100.1',
     );
-    expect(resolver('1')({ forwarded: 'for="[2001:db8::7]:4711"' }, '10.0.0.1')).toBe('2001:db8::/64');
+    expect(resolver('1', 64, 'forwarded')({ forwarded: 'for="[2001:db8::7]:4711"' }, '10.0.0.1')).toBe(
+      '2001:db8::/64',
+    );
     // Garbage keeps its place: the entry the trusted proxy added is still the one believed.
     expect(resolver('1')({ 'x-forwarded-for': '6.6.6.6, not-an-ip, 198.51.100.1' }, '10.0.0.1')).toBe(
       '198.51.100.1',
     );
     expect(resolver('2')({ 'x-forwarded-for': 'not-an-ip, 198.51.100.1' }, '10.0.0.1')).toBe('invalid');
     expect(resolver('10.0.0.0/8')({ 'x-forwarded-for': '6.6.6.6, bogus' }, '10.0.0.1')).toBe('invalid');
+  });
+
+  it('reads only the header the proxies write: X-Forwarded-For by default, else Forwarded', () => {
+    // A proxy that writes Forwarded passes the client's own X-Forwarded-For through, and the
+    // other way round: the header not named is the client's, and never read.
+    const headers = { 'x-forwarded-for': '6.6.6.6', forwarded: 'for=198.51.100.1' };
+    expect(resolver('1')(headers, '10.0.0.1')).toBe('6.6.6.6');
+    expect(resolver('1', 64, 'forwarded')(headers, '10.0.0.1')).toBe('198.51.100.1');
+    expect(resolver('1', 64, 'forwarded')({ 'x-forwarded-for': '6.6.6.6' }, '10.0.0.1')).toBe('10.0.0.1');
+    expect(resolver('1')({ forwarded: 'for=198.51.100.1' }, '10.0.0.1')).toBe('10.0.0.1');
+  });
+
+  it('counts every Forwarded element as a hop, with for= or not, and lets no client quote swallow one', () => {
+    const resolve = resolver('2', 64, 'forwarded');
+    expect(resolve({ forwarded: 'for=6.6.6.6, for=198.51.100.1;proto=https, by=10.0.0.9' }, '10.0.0.1')).toBe(
+      '198.51.100.1',
+    );
+    expect(resolve({ forwarded: 'for=198.51.100.1, proto=https' }, '10.0.0.1')).toBe('198.51.100.1');
+    // The client sent `for="6.6.6.6` with no closing quote; the proxies appended theirs after it.
+    expect(resolver('1', 64, 'forwarded')({ forwarded: 'for="6.6.6.6, for=198.51.100.1' }, '10.0.0.1')).toBe(
+      '198.51.100.1',
+    );
   });
 });
