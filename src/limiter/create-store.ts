@@ -19,7 +19,8 @@ export interface CreateLimiterStoreOptions {
 
 /**
  * The limiter store the configuration asks for: in memory without Redis; otherwise Redis (or a
- * Cluster) behind a {@link ResilientStore} with an in-process fallback and the failure policy.
+ * Cluster) behind a {@link ResilientStore} with an in-process fallback and the failure policy,
+ * judged per Redis node (each Cluster master on its own).
  * Waits a little for Redis to be ready, so that the first requests are limited in it.
  */
 export async function createLimiterStore(options: CreateLimiterStoreOptions): Promise<LimiterStore> {
@@ -36,9 +37,11 @@ export async function createLimiterStore(options: CreateLimiterStoreOptions): Pr
       'Redis is not reachable yet: starting by the failure policy; limits are shared once it is',
     );
   }
+  const primary = new RedisStore(client);
   return new ResilientStore({
-    primary: new RedisStore(client),
+    primary,
     fallback: new MemoryStore(),
+    nodeOf: (client) => primary.nodeOf(client),
     policy: config.redis.failurePolicy,
     timeoutMs: config.redis.timeoutMs,
     logger,

@@ -6,6 +6,7 @@ import type {
   ChargeResult,
   LimiterStore,
   RefundRequest,
+  SettleRequest,
   WindowGrant,
 } from './store.js';
 
@@ -13,7 +14,15 @@ import type {
 export interface MemoryStoreOptions {
   /** How often expired buckets and windows are dropped, in ms. Default 10,000. */
   sweepIntervalMs?: number;
+  /**
+   * Most buckets and windows held at once. Past it, the least recently charged is forgotten (that
+   * client starts afresh), so a flood of clients cannot grow memory without end. Default 100,000.
+   */
+  maxKeys?: number;
 }
+
+/** Default of {@link MemoryStoreOptions.maxKeys}. */
+export const DEFAULT_MAX_KEYS = 100_000;
 
 interface BucketState {
   /** Micro-points, as in the Redis script, so refill needs no division. */
@@ -36,15 +45,21 @@ interface WindowState {
 /**
  * A {@link LimiterStore} in this process's memory, with the same semantics as the Redis store
  * (the same contract suite runs against both). For one server process: limits are not shared.
- * Time is `Date.now()`, so tests can drive it with fake timers.
+ * Time is `Date.now()`, so tests can drive it with fake timers. Holds at most `maxKeys` buckets
+ * and windows, forgetting the least recently charged first.
  */
 export class MemoryStore implements LimiterStore {
   readonly kind = 'memory';
   private readonly buckets = new Map<string, BucketState>();
   private readonly windows = new Map<string, WindowState>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly maxKeys: number;
 
   constructor(options: MemoryStoreOptions = {}) {
+    this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
+    if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1) {
+      throw new RangeError(`maxKeys must be a whole number ≥ 1, got ${this.maxKeys}`);
+    }
     this.sweeper = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 10_000);
     this.sweeper.unref();
   }
@@ -72,7 +87,7 @@ export class MemoryStore implements LimiterStore {
       const granted = Math.min(window.count, Math.max(0, window.max - used));
       for (let i = 0; i < granted; i++) state.entries.push({ atMs: now, member: `${reservation}:${i}` });
       if (granted > 0) state.expiresAtMs = now + window.windowMs;
-      if (state.entries.length > 0) this.windows.set(key, state);
+      if (state.entries.length > 0) this.remember(this.windows, key, state);
       const oldest = state.entries[0];
       // Refused, or (when only looking) full: say when one more call would be served.
       const retryAfterMs =
@@ -98,7 +113,7 @@ export class MemoryStore implements LimiterStore {
           refilled(state, request.bucket, now) + request.refundMilli * 1000,
         );
         if (tokens >= capacityMicro) this.buckets.delete(key);
-        else this.buckets.set(key, bucketState(tokens, request.bucket, now));
+        else this.remember(this.buckets, key, bucketState(tokens, request.bucket, now));
       }
     }
     for (const window of request.windows) {
@@ -110,6 +125,30 @@ export class MemoryStore implements LimiterStore {
       for (let i = window.used; i < window.granted; i++) unused.add(`${request.reservation}:${i}`);
       state.entries = state.entries.filter((entry) => !unused.has(entry.member));
       if (state.entries.length === 0) this.windows.delete(key);
+    }
+  }
+
+  async settle(request: SettleRequest): Promise<void> {
+    const now = Date.now();
+    const policy = request.bucket;
+    if (policy && request.debtMilli > 0) {
+      const key = bucketKey(request.client);
+      const capacityMicro = policy.capacityMilli * 1000;
+      const state = this.buckets.get(key);
+      const tokens = (state ? refilled(state, policy, now) : capacityMicro) - request.debtMilli * 1000;
+      this.remember(this.buckets, key, bucketState(Math.max(-capacityMicro, tokens), policy, now));
+    }
+    for (const window of request.windows) {
+      const calls = window.calls.filter((call) => call.ageMs < window.windowMs);
+      if (calls.length === 0) continue;
+      const key = windowKey(window.owner ?? request.client, window.name);
+      const state = this.liveWindow(key, window.windowMs, now);
+      for (const call of calls) state.entries.push({ atMs: now - call.ageMs, member: call.member });
+      // Oldest first, as charge() keeps them: the first entry is the next to leave.
+      state.entries.sort((a, b) => a.atMs - b.atMs);
+      const newest = state.entries[state.entries.length - 1] as WindowEntry;
+      state.expiresAtMs = Math.max(state.expiresAtMs, newest.atMs + window.windowMs);
+      this.remember(this.windows, key, state);
     }
   }
 
@@ -140,11 +179,11 @@ export class MemoryStore implements LimiterStore {
     const allowed = tokens >= costMicro;
     if (allowed) {
       tokens -= costMicro;
-      if (costMicro > 0) this.buckets.set(key, bucketState(tokens, policy, now));
+      if (costMicro > 0) this.remember(this.buckets, key, bucketState(tokens, policy, now));
     }
     return {
       allowed,
-      remainingMilli: Math.floor(tokens / 1000),
+      remainingMilli: Math.max(0, Math.floor(tokens / 1000)),
       retryAfterMs: allowed ? 0 : Math.ceil((costMicro - tokens) / policy.refillMilliPerSec),
       fullAfterMs: Math.ceil((capacityMicro - tokens) / policy.refillMilliPerSec),
     };
@@ -156,6 +195,19 @@ export class MemoryStore implements LimiterStore {
     const firstLive = state.entries.findIndex((entry) => entry.atMs > now - windowMs);
     state.entries = firstLive === -1 ? [] : state.entries.slice(firstLive);
     return state;
+  }
+
+  /** Sets `key` as the most recently used, forgetting the least recently used past `maxKeys`. */
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    map.delete(key);
+    map.set(key, value);
+    while (this.size > this.maxKeys) {
+      const other = map === this.buckets ? this.windows : this.buckets;
+      const from = map.size > 1 || other.size === 0 ? map : other;
+      const oldest = from.keys().next();
+      if (oldest.done) return;
+      from.delete(oldest.value);
+    }
   }
 
   private sweep(): void {

@@ -1,11 +1,20 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
+import { clusterSlot } from './cluster-slot.js';
 import { bucketKey, windowKey } from './keys.js';
 import { nextReservation } from './reservation.js';
-import type { BucketPolicy, ChargeRequest, ChargeResult, LimiterStore, RefundRequest } from './store.js';
+import type {
+  BucketPolicy,
+  ChargeRequest,
+  ChargeResult,
+  LimiterStore,
+  RefundRequest,
+  SettleRequest,
+} from './store.js';
 
 const CHARGE_LUA = readFileSync(new URL('./scripts/charge.lua', import.meta.url), 'utf8');
 const REFUND_LUA = readFileSync(new URL('./scripts/refund.lua', import.meta.url), 'utf8');
+const SETTLE_LUA = readFileSync(new URL('./scripts/settle.lua', import.meta.url), 'utf8');
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -13,6 +22,8 @@ declare module 'ioredis' {
     tollgateCharge(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number[], Context>;
     /** scripts/refund.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
     tollgateRefund(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
+    /** scripts/settle.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
+    tollgateSettle(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
   }
 }
 
@@ -28,6 +39,18 @@ export class RedisStore implements LimiterStore {
   constructor(private readonly redis: Redis | Cluster) {
     redis.defineCommand('tollgateCharge', { lua: CHARGE_LUA });
     redis.defineCommand('tollgateRefund', { lua: REFUND_LUA });
+    redis.defineCommand('tollgateSettle', { lua: SETTLE_LUA });
+  }
+
+  /**
+   * The Redis server that holds the client's keys, as `host:port`: on a Cluster the master of the
+   * client's slot (`cluster` while the slot map is not known yet), else the one server. A failure
+   * of one master concerns only the clients it holds.
+   */
+  nodeOf(client: string): string {
+    if (isCluster(this.redis)) return this.redis.slots[clusterSlot(bucketKey(client))]?.[0] ?? 'cluster';
+    const { host, port } = this.redis.options;
+    return `${host}:${port}`;
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
@@ -94,8 +117,38 @@ export class RedisStore implements LimiterStore {
     ]);
   }
 
+  async settle(request: SettleRequest): Promise<void> {
+    const foreign = request.windows.filter(
+      (window) => window.owner !== undefined && window.owner !== request.client && this.isCluster,
+    );
+    const own = request.windows.filter((window) => !foreign.includes(window));
+    await Promise.all([
+      this.settleOnce(request.client, request.bucket, request.debtMilli, own),
+      ...[...groupBy(foreign, (window) => window.owner as string)].map(([owner, windows]) =>
+        this.settleOnce(owner, null, 0, windows),
+      ),
+    ]);
+  }
+
+  private async settleOnce(
+    client: string,
+    bucket: BucketPolicy | null,
+    debtMilli: number,
+    windows: SettleRequest['windows'],
+  ): Promise<void> {
+    if (windows.length === 0 && (bucket === null || debtMilli <= 0)) return;
+    const keys = [bucketKey(client)];
+    const args: Array<string | number> = [...bucketArgs(bucket), debtMilli];
+    for (const window of windows) {
+      keys.push(windowKey(window.owner ?? client, window.name));
+      args.push(window.windowMs, window.calls.length);
+      for (const call of window.calls) args.push(Math.max(0, Math.round(call.ageMs)), call.member);
+    }
+    await this.redis.tollgateSettle(keys.length, ...keys, ...args);
+  }
+
   private get isCluster(): boolean {
-    return 'isCluster' in this.redis && this.redis.isCluster;
+    return isCluster(this.redis);
   }
 
   private async chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
@@ -147,6 +200,10 @@ export class RedisStore implements LimiterStore {
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+function isCluster(redis: Redis | Cluster): redis is Cluster {
+  return 'isCluster' in redis && redis.isCluster;
 }
 
 function bucketArgs(bucket: BucketPolicy | null): [number, number] {

@@ -1,13 +1,16 @@
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import type { Logger } from '../logger.js';
-import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { chargeBack } from './charge-back.js';
 import { withDeadline } from './deadline.js';
+import { FallbackLedger } from './fallback-ledger.js';
+import { NodeHealth } from './node-health.js';
 import {
   type BucketPolicy,
   type ChargeRequest,
   type ChargeResult,
   type LimiterStore,
   type RefundRequest,
+  type SettleRequest,
   StoreUnavailableError,
 } from './store.js';
 
@@ -15,20 +18,28 @@ import {
 export type FailurePolicy = 'open' | 'closed';
 
 /**
- * Where decisions come from: `shared` (the primary, e.g. Redis), `fallback` (the primary is out
- * and the policy is `open`), `unavailable` (the primary is out and the policy is `closed`).
+ * Where decisions come from: `shared` (the primary, e.g. Redis), `fallback` (the primary, or on a
+ * Cluster one of its masters, is out and the policy is `open`), `unavailable` (the same, policy
+ * `closed`).
  */
 export type ResilientStoreState = 'shared' | 'fallback' | 'unavailable';
 
 /** A call to the primary store, for latency and error metrics. */
-export type StoreOperation = 'charge' | 'refund' | 'peek' | 'ping';
+export type StoreOperation = 'charge' | 'refund' | 'settle' | 'peek' | 'ping';
 
 /** Options of {@link ResilientStore}. */
 export interface ResilientStoreOptions {
   /** The shared store (Redis). */
   primary: LimiterStore;
-  /** Decides while the primary cannot, with the same semantics (a MemoryStore). */
+  /** Decides while the primary cannot, with the same semantics (a MemoryStore, bounded). */
   fallback: LimiterStore;
+  /**
+   * The primary's node that holds a client's keys (`RedisStore.nodeOf`): each node has a breaker
+   * of its own, so a failing Cluster master moves only its own clients. Default: one node.
+   */
+  nodeOf?: (client: string) => string;
+  /** Most clients whose fallback spending is kept to charge back. Default 100,000. */
+  maxLedgerClients?: number;
   /** Default `open`. */
   policy?: FailurePolicy;
   /** Deadline of each call to the primary, in ms. Default {@link DEFAULT_REDIS_TIMEOUT_MS}. */
@@ -37,7 +48,7 @@ export interface ResilientStoreOptions {
   failureThreshold?: number;
   /** How long an outage stops calls to the primary before one probe, in ms. Default 1000. */
   cooldownMs?: number;
-  /** Gets one line when an outage starts and one when it ends. */
+  /** Gets one line when a node's outage starts and one when it ends (with counts). */
   logger: Logger;
   /** Told when {@link ResilientStore.state} changes (metrics, readiness). */
   onStateChange?: (state: ResilientStoreState, previous: ResilientStoreState) => void;
@@ -48,22 +59,36 @@ export interface ResilientStoreOptions {
 // Which store took a charge travels in its reservation, so that its refund goes back there.
 const PRIMARY_TAG = 'p.';
 const FALLBACK_TAG = 'f.';
+/** Bound on remembered nodes: a Cluster's masters, and those it had before failovers. */
+const MAX_NODES = 1024;
 
 type Attempt<T> = { ok: true; value: T } | { ok: false };
 
+/** Clients whose fallback spending was charged to the primary, and clients the full ledger forgot. */
+interface ChargedBack {
+  chargedBack: number;
+  notChargedBack: number;
+}
+
 /**
  * A {@link LimiterStore} that keeps deciding when its shared store fails. Every call to the
- * primary has a deadline; a few consecutive failures open a circuit breaker, so that during an
- * outage no request waits on the primary at all, and one probe per cooldown finds out when it is
- * back: shared limits then resume by themselves. Meanwhile the policy decides: `open` answers
- * from the fallback (per process: looser, never unlimited), `closed` rejects with
- * {@link StoreUnavailableError} (the plugin answers 503).
+ * primary has a deadline that only the primary's silence can pass (see `withDeadline`: a busy or
+ * stalled event loop never counts). Each node of the primary (the one Redis, or each Cluster
+ * master) has its own circuit breaker: a few consecutive failures start that node's outage, during
+ * which no request waits on it, and one probe per cooldown finds out when it is back. Meanwhile
+ * the policy decides for the clients on that node only: `open` answers from the fallback (per
+ * process), `closed` rejects with {@link StoreUnavailableError} (the plugin answers 503).
+ *
+ * What the fallback admits is charged back: when the node answers again, each client's fallback
+ * spending (points, net of refunds, and calls at the times they were made) is settled in the
+ * primary, so the client's shared limits count it. Over-admission is therefore bounded once per
+ * outage: per client, at most one fallback's worth per process (README, "When Redis fails").
  *
  * No operation is charged twice:
- * - a refund goes to the store that took the charge (named by the reservation), never to the other;
+ * - a refund goes to the store that took the charge (named by the reservation): a fallback
+ *   charge's refund comes off what is owed, or, once that was charged back, goes to the primary;
  *   a refund the primary cannot take is dropped (the client is then charged a little too much,
- *   never too little) and not retried (a timed-out refund may have landed: a retry could
- *   refund twice);
+ *   never too little) and not retried (a timed-out refund may have landed);
  * - a charge is never retried. When the primary misses the deadline the fallback decides; the
  *   primary's call is not abandoned, and if its reply arrives late saying it did take points or
  *   calls, they are given back to the primary at once. (If the connection drops instead, whether
@@ -72,58 +97,79 @@ type Attempt<T> = { ok: true; value: T } | { ok: false };
 export class ResilientStore implements LimiterStore {
   readonly kind: string;
   private current: ResilientStoreState = 'shared';
-  private outageStartedAtMs = 0;
-  private lastError = '';
-  private readonly breaker: CircuitBreaker;
+  private readonly nodes = new Map<string, NodeHealth>();
+  private readonly ledger: FallbackLedger;
+  private readonly chargingBack = new Map<string, Promise<ChargedBack>>();
   private readonly policy: FailurePolicy;
   private readonly timeoutMs: number;
+  private readonly cooldownMs: number;
   private readonly retryAfterSec: number;
 
   constructor(private readonly options: ResilientStoreOptions) {
     this.kind = options.primary.kind;
     this.policy = options.policy ?? 'open';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
-    const cooldownMs = options.cooldownMs ?? 1000;
-    this.retryAfterSec = Math.max(1, Math.ceil(cooldownMs / 1000));
-    this.breaker = new CircuitBreaker({
-      failureThreshold: options.failureThreshold ?? 3,
-      cooldownMs,
-      onStateChange: (state, previous) => this.onCircuit(state, previous),
-    });
+    this.cooldownMs = options.cooldownMs ?? 1000;
+    this.retryAfterSec = Math.max(1, Math.ceil(this.cooldownMs / 1000));
+    this.ledger = new FallbackLedger(options.maxLedgerClients);
   }
 
-  /** Where decisions come from now. */
+  /** Where decisions come from now (`fallback`/`unavailable` while any node is out). */
   get state(): ResilientStoreState {
     return this.current;
   }
 
+  /** Where the client's decisions come from now: its node's state. */
+  stateOf(client: string): ResilientStoreState {
+    if (!this.nodeFor(client).down) return 'shared';
+    return this.policy === 'open' ? 'fallback' : 'unavailable';
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const node = this.nodeFor(request.client);
     const attempt = await this.tryPrimary(
+      node,
       'charge',
       () => this.options.primary.charge(request),
       (late) => this.undoLateCharge(request, late),
     );
     if (attempt.ok) return { ...attempt.value, reservation: PRIMARY_TAG + attempt.value.reservation };
+    if (node.down) {
+      if (this.policy === 'open') node.counts.decidedInProcess += 1;
+      else node.counts.refused += 1;
+    }
     const result = await this.degraded(() => this.options.fallback.charge(request));
+    this.ledger.record(node.name, request, result);
     return { ...result, reservation: FALLBACK_TAG + result.reservation };
   }
 
   async refund(request: RefundRequest): Promise<void> {
+    const node = this.nodeFor(request.client);
     if (request.reservation.startsWith(FALLBACK_TAG)) {
-      return this.options.fallback.refund({
-        ...request,
-        reservation: request.reservation.slice(FALLBACK_TAG.length),
-      });
+      const own = { ...request, reservation: request.reservation.slice(FALLBACK_TAG.length) };
+      await this.options.fallback.refund(own);
+      // Once its spending was charged back, the charge is Redis's to give back.
+      const charged = this.ledger.refund(node.name, own);
+      if (charged) await this.tryPrimary(node, 'refund', () => this.options.primary.refund(charged));
+      return;
     }
     const reservation = request.reservation.startsWith(PRIMARY_TAG)
       ? request.reservation.slice(PRIMARY_TAG.length)
       : request.reservation;
     // Dropped when it fails (see the class comment): resolving keeps one outage one log line.
-    await this.tryPrimary('refund', () => this.options.primary.refund({ ...request, reservation }));
+    await this.tryPrimary(node, 'refund', () => this.options.primary.refund({ ...request, reservation }));
+  }
+
+  async settle(request: SettleRequest): Promise<void> {
+    const node = this.nodeFor(request.client);
+    const attempt = await this.tryPrimary(node, 'settle', () => this.options.primary.settle(request));
+    if (!attempt.ok) await this.degraded(() => this.options.fallback.settle(request));
   }
 
   async peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }> {
-    const attempt = await this.tryPrimary('peek', () => this.options.primary.peek(client, bucket));
+    const attempt = await this.tryPrimary(this.nodeFor(client), 'peek', () =>
+      this.options.primary.peek(client, bucket),
+    );
     if (attempt.ok) return attempt.value;
     return this.degraded(() => this.options.fallback.peek(client, bucket));
   }
@@ -139,27 +185,55 @@ export class ResilientStore implements LimiterStore {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled(this.chargingBack.values());
     await Promise.all([this.options.primary.close(), this.options.fallback.close()]);
   }
 
-  /** One call to the primary, if the breaker lets it through, bounded by the deadline. */
+  private nodeFor(client: string): NodeHealth {
+    const name = this.options.nodeOf?.(client) ?? this.kind;
+    const known = this.nodes.get(name);
+    if (known) return known;
+    if (this.nodes.size >= MAX_NODES) {
+      for (const [other, node] of this.nodes) {
+        if (!node.down && !this.ledger.owes(other)) this.nodes.delete(other);
+      }
+    }
+    const node = new NodeHealth(name, {
+      failureThreshold: this.options.failureThreshold ?? 3,
+      cooldownMs: this.cooldownMs,
+      onDown: (down) => this.onNodeDown(down),
+      onUp: (up) => this.onNodeUp(up),
+    });
+    this.nodes.set(name, node);
+    return node;
+  }
+
+  /** One call to the primary, if the node's breaker lets it through, bounded by the deadline. */
   private async tryPrimary<T>(
+    node: NodeHealth,
     operation: StoreOperation,
     call: () => Promise<T>,
     onLateValue?: (value: T) => void,
   ): Promise<Attempt<T>> {
-    if (!this.breaker.tryAcquire()) return { ok: false };
+    if (!node.breaker.tryAcquire()) return { ok: false };
     const started = performance.now();
     const pending = call();
-    const outcome = await withDeadline(pending, this.timeoutMs);
+    // Any answer, in time or late, shows the node alive to the calls queued behind this one.
+    pending.then(
+      () => node.heard(),
+      () => {},
+    );
+    const outcome = await withDeadline(pending, this.timeoutMs, { lastHeardAt: () => node.lastHeardAt });
     this.options.onCall?.(operation, performance.now() - started, outcome.kind === 'value');
     if (outcome.kind === 'value') {
-      this.breaker.success();
+      node.breaker.success();
+      // A lone late call decided by the fallback is owed too: charge it back while the node answers.
+      if (this.ledger.owes(node.name) && !this.chargingBack.has(node.name)) void this.chargeBack(node);
       return { ok: true, value: outcome.value };
     }
-    this.lastError =
+    node.lastError =
       outcome.kind === 'timeout' ? `no answer within ${this.timeoutMs} ms` : errorMessage(outcome.error);
-    this.breaker.failure();
+    node.breaker.failure();
     if (outcome.kind === 'timeout' && onLateValue) pending.then(onLateValue, () => {});
     return { ok: false };
   }
@@ -198,28 +272,61 @@ export class ResilientStore implements LimiterStore {
       );
   }
 
-  private onCircuit(state: CircuitState, previous: CircuitState): void {
-    const { logger } = this.options;
-    if (state === 'open' && previous === 'closed') {
-      this.outageStartedAtMs = Date.now();
-      const next = this.policy === 'open' ? 'fallback' : 'unavailable';
-      logger.warn(
-        { store: this.kind, policy: this.policy, err: this.lastError },
-        this.policy === 'open'
-          ? `${this.kind} is unavailable: limiting per process until it is back`
-          : `${this.kind} is unavailable: refusing requests (503) until it is back`,
-      );
-      this.moveTo(next);
-    } else if (state === 'closed') {
-      logger.info(
-        { store: this.kind, outageMs: Date.now() - this.outageStartedAtMs },
-        `${this.kind} is back: limits are shared again`,
-      );
-      this.moveTo('shared');
-    }
+  /** Charges the node's fallback spending to it, after a charge-back already under way. */
+  private chargeBack(node: NodeHealth): Promise<ChargedBack> {
+    const previous =
+      this.chargingBack.get(node.name) ?? Promise.resolve({ chargedBack: 0, notChargedBack: 0 });
+    const next = previous.then(async (before) => {
+      const { settles, forgotten } = this.ledger.take(node.name);
+      const charged = await chargeBack({
+        primary: this.options.primary,
+        settles,
+        timeoutMs: this.timeoutMs,
+        lastHeardAt: () => node.lastHeardAt,
+        onNotCharged: (rest) => this.ledger.restore(node.name, rest),
+      });
+      return {
+        chargedBack: before.chargedBack + charged,
+        notChargedBack: before.notChargedBack + forgotten,
+      };
+    });
+    const running = next.finally(() => {
+      if (this.chargingBack.get(node.name) === running) this.chargingBack.delete(node.name);
+    });
+    this.chargingBack.set(node.name, running);
+    return running;
   }
 
-  private moveTo(next: ResilientStoreState): void {
+  private onNodeDown(node: NodeHealth): void {
+    this.options.logger.warn(
+      { store: this.kind, node: node.name, policy: this.policy, err: node.lastError },
+      this.policy === 'open'
+        ? `${this.kind} is unavailable: limiting its clients per process until it is back`
+        : `${this.kind} is unavailable: refusing its clients (503) until it is back`,
+    );
+    this.updateState();
+  }
+
+  private onNodeUp(node: NodeHealth): void {
+    this.updateState();
+    const outage = { outageMs: Date.now() - node.outageStartedAtMs, ...node.counts };
+    void this.chargeBack(node).then(({ chargedBack, notChargedBack }) => {
+      this.options.logger.info(
+        {
+          store: this.kind,
+          node: node.name,
+          ...outage,
+          chargedBack,
+          ...(notChargedBack > 0 ? { notChargedBack } : {}),
+        },
+        `${this.kind} is back: limits are shared again`,
+      );
+    });
+  }
+
+  private updateState(): void {
+    const anyDown = [...this.nodes.values()].some((node) => node.down);
+    const next = !anyDown ? 'shared' : this.policy === 'open' ? 'fallback' : 'unavailable';
     const previous = this.current;
     if (previous === next) return;
     this.current = next;

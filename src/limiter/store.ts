@@ -58,7 +58,7 @@ export interface WindowGrant {
 export interface ChargeResult {
   /** Whether the bucket held the cost. When `false` nothing was taken, from the bucket or the windows. */
   allowed: boolean;
-  /** Milli-points left in the bucket after this charge (or before it, when refused). */
+  /** Milli-points left in the bucket after this charge (or before it, when refused); 0 while in debt. */
   remainingMilli: number;
   /** When refused: milliseconds until the bucket will hold the cost; else 0. */
   retryAfterMs: number;
@@ -82,6 +82,36 @@ export interface RefundRequest {
   windows: ReadonlyArray<{ name: string; owner?: string; granted: number; used: number }>;
 }
 
+/** Calls another store admitted into one window, to be counted here too (see {@link SettleRequest}). */
+export interface WindowCalls {
+  name: string;
+  /** As in {@link WindowTake.owner}. */
+  owner?: string;
+  windowMs: number;
+  /**
+   * Each call: how long ago it was admitted (so that it leaves the window when it would have,
+   * whatever this store's clock says) and its member name (`<reservation>:<n>`, so that a refund
+   * naming that reservation can still give it back). Calls older than `windowMs` are ignored.
+   */
+  calls: ReadonlyArray<{ ageMs: number; member: string }>;
+}
+
+/**
+ * What another store (the in-process fallback) admitted for one client while this one could not
+ * decide: charged here without asking, so that the client's spending counts once it is back.
+ */
+export interface SettleRequest {
+  client: string;
+  bucket: BucketPolicy | null;
+  /**
+   * Milli-points to take whatever the bucket holds: it may go below zero (debt, refilled at the
+   * usual rate, refusing the client meanwhile), down to `-capacityMilli` at most.
+   */
+  debtMilli: number;
+  /** Calls to add to windows, even beyond `max`: the window refuses until they have left it. */
+  windows: readonly WindowCalls[];
+}
+
 /** A place to keep buckets and windows. Methods reject only when the store itself fails. */
 export interface LimiterStore {
   /** A short label for logs: `redis` or `memory`. */
@@ -90,6 +120,8 @@ export interface LimiterStore {
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /** Gives back unused points and grants. */
   refund(request: RefundRequest): Promise<void>;
+  /** Counts what another store admitted meanwhile, without refusing any of it (see {@link SettleRequest}). */
+  settle(request: SettleRequest): Promise<void>;
   /** Reads a bucket without changing it: milli-points available now and until full. */
   peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }>;
   /** Resolves when the store answers (readiness); rejects when it cannot. */

@@ -5,7 +5,8 @@
 --
 -- Takes the cost from the bucket and then up to `count` calls from each window, atomically.
 -- When the bucket cannot hold the cost nothing is taken at all. Integers only: the bucket is
--- kept in micro-points so that refill (milli-points/s x elapsed ms) needs no division.
+-- kept in micro-points so that refill (milli-points/s x elapsed ms) needs no division. A bucket
+-- below zero (debt, see settle.lua) refuses everything until refill has paid the debt back.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -35,7 +36,7 @@ if capacity_u > 0 then
     allowed = 0
     retry_after = math.ceil((cost_u - tokens) / rate)
   end
-  remaining = math.floor(tokens / 1000)
+  remaining = math.max(0, math.floor(tokens / 1000))
   full_after = math.ceil((capacity_u - tokens) / rate)
 end
 

@@ -29,7 +29,7 @@ if capacity_u > 0 then
       redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
       redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity_u - tokens) / rate)))
     end
-    remaining = math.floor(tokens / 1000)
+    remaining = math.max(0, math.floor(tokens / 1000))
   end
 end
 

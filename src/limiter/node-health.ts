@@ -1,0 +1,68 @@
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { idleClockMs } from './deadline.js';
+
+/** Options of {@link NodeHealth}. */
+export interface NodeHealthOptions {
+  failureThreshold: number;
+  cooldownMs: number;
+  /** The node stopped answering: its circuit opened (not a failed probe of an outage going on). */
+  onDown: (node: NodeHealth) => void;
+  /** A probe succeeded: the node answers again. */
+  onUp: (node: NodeHealth) => void;
+}
+
+/** What happened to one node's clients during one outage, for its log lines. */
+export interface OutageCounts {
+  /** Charges the in-process fallback decided (policy `open`). */
+  decidedInProcess: number;
+  /** Charges refused with 503 (policy `closed`). */
+  refused: number;
+}
+
+/**
+ * One Redis server as the limiter sees it (the single server, or one Cluster master): its own
+ * circuit breaker, so that a failing master moves only the clients whose slots it holds; when it
+ * last answered, so that a call queued behind others it is answering is not taken for lost; and
+ * the current outage, so that it is logged once, with counts.
+ */
+export class NodeHealth {
+  readonly breaker: CircuitBreaker;
+  /** When the node last answered a call, on the {@link idleClockMs} clock. */
+  lastHeardAt = Number.NEGATIVE_INFINITY;
+  /** Why the latest call failed (for the outage's first log line; never holds a secret). */
+  lastError = '';
+  /** When the current (or last) outage began, by `Date.now()`. */
+  outageStartedAtMs = 0;
+  counts: OutageCounts = { decidedInProcess: 0, refused: 0 };
+
+  constructor(
+    readonly name: string,
+    private readonly options: NodeHealthOptions,
+  ) {
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.failureThreshold,
+      cooldownMs: options.cooldownMs,
+      onStateChange: (state, previous) => this.onCircuit(state, previous),
+    });
+  }
+
+  /** Whether the node is out: its circuit is open or only lets a probe through. */
+  get down(): boolean {
+    return this.breaker.state !== 'closed';
+  }
+
+  /** The node answered a call (in time or not): it is alive. */
+  heard(): void {
+    this.lastHeardAt = idleClockMs();
+  }
+
+  private onCircuit(state: CircuitState, previous: CircuitState): void {
+    if (state === 'open' && previous === 'closed') {
+      this.outageStartedAtMs = Date.now();
+      this.counts = { decidedInProcess: 0, refused: 0 };
+      this.options.onDown(this);
+    } else if (state === 'closed') {
+      this.options.onUp(this);
+    }
+  }
+}
