@@ -70,6 +70,7 @@ export interface TollgateConfig {
   };
   limits: InputLimits;
   drainGraceMs: number;
+  drainTimeoutMs: number;
   identity: {
     trustedProxies: TrustedProxies;
     proxyHeader: ProxyHeader;
@@ -152,6 +153,7 @@ function toConfig(values: ValuesOf<typeof SETTINGS>): TollgateConfig {
     log: { ...values.log },
     limits: { ...values.limits },
     drainGraceMs: values.drainGraceMs,
+    drainTimeoutMs: values.drainTimeoutMs,
     identity: { ...rest, authFailuresWindowMs: authFailuresWindow },
     cors: { ...values.cors },
   };

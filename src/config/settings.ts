@@ -222,6 +222,17 @@ export const SETTINGS = {
     default: 500,
     parse: (raw) => integer(raw, { min: 0, max: 60_000 }),
   }),
+  /**
+   * After the grace, when the server stops listening: how long the requests in progress may still
+   * take to be answered before their connections are closed, in ms (`TOLLGATE_DRAIN_TIMEOUT_MS`).
+   * Default 20000: with the grace and the refunds, within Kubernetes' 30 s before it kills.
+   */
+  drainTimeoutMs: setting({
+    env: 'TOLLGATE_DRAIN_TIMEOUT_MS',
+    json: NUMBER,
+    default: 20_000,
+    parse: (raw) => integer(raw, { min: 0, max: 600_000 }),
+  }),
   /** Who is calling: API keys and client addresses. */
   identity: {
     /** Proxies allowed to name the client: a hop count, or addresses and CIDR ranges (`TOLLGATE_TRUST_PROXY`). Default none. */

@@ -13,12 +13,15 @@ export interface OpsRoutesOptions {
   store: Pick<LimiterStore, 'kind' | 'ping'>;
   /** How long `/ready` waits for the store's answer, in ms. Default 1000. */
   readyTimeoutMs?: number;
+  /** Whether the server is draining (stopping): `/ready` then answers 503 at once. Default never. */
+  draining?: () => boolean;
 }
 
 /**
  * The operator's routes: `GET /metrics` (Prometheus text format) and `GET /ready` (200 when the
- * store answers a ping within `readyTimeoutMs`, else 503). `/health` (the process is up) stays
- * with the HTTP front, which needs nothing to answer it.
+ * store answers a ping within `readyTimeoutMs`, else 503; 503 `draining` once the server is
+ * stopping, so that a load balancer sends it no more). `/health` (the process is up) stays with
+ * the HTTP front, which needs nothing to answer it.
  */
 export function createOpsRoutes(options: OpsRoutesOptions): ReadonlyMap<string, RouteHandler> {
   const { registry, store } = options;
@@ -30,6 +33,13 @@ export function createOpsRoutes(options: OpsRoutesOptions): ReadonlyMap<string, 
     response.end(text);
   };
   const ready: RouteHandler = async (_request, response) => {
+    if (options.draining?.()) {
+      response.writeHead(503, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      return void response.end(JSON.stringify({ status: 'draining' }));
+    }
     const startedAt = Date.now();
     const problem = await pingWithin(store, readyTimeoutMs);
     const body = {

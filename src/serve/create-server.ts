@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import type { TollgateContext } from '../context.js';
 import { closeConnectionsOnDrain } from '../http/close-on-drain.js';
 import { createRequestListener } from '../http/graphql-handler.js';
@@ -25,11 +24,16 @@ export interface TollgateServer {
   readonly tollgate: Tollgate;
   /** Listens and returns the GraphQL endpoint's URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Stops taking requests, lets in-flight ones and pending refunds finish, closes the store. */
+  /**
+   * Stops listening, answers every request in progress (up to `drainTimeoutMs`, after which the
+   * connections still open are closed), writes pending refunds, closes the store. Once only:
+   * later calls return the same promise.
+   */
   stop(): Promise<void>;
   /**
    * Starts draining without stopping yet: every answer from now on closes its connection, so
-   * keep-alive clients move off this server gracefully. `stop()` begins it too.
+   * keep-alive clients move off this server gracefully, and `/ready` answers 503. `stop()`
+   * begins it too.
    */
   beginDrain(): void;
 }
@@ -53,6 +57,7 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
   const { config, logger } = tollgate;
   const httpServer = createServer();
   const drain = closeConnectionsOnDrain(httpServer);
+  let stopped: Promise<void> | undefined;
   const apollo = new ApolloServer<TollgateContext>({
     ...tollgate.apolloConfig,
     allowBatchedHttpRequests: true,
@@ -61,7 +66,6 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
     stopOnTerminationSignals: false,
     plugins: [
       ...tollgate.apolloConfig.plugins,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       createLandingPagePlugin({
         enabled: config.explorer.landingPage,
         apiKeyHeader: config.identity.apiKeyHeader,
@@ -80,7 +84,11 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
     createRequestListener({
       apollo,
       context,
-      routes: createOpsRoutes({ registry: tollgate.registry, store: tollgate.store }),
+      routes: createOpsRoutes({
+        registry: tollgate.registry,
+        store: tollgate.store,
+        draining: () => drain.draining,
+      }),
       maxBodyBytes: config.limits.maxBodyBytes,
       limits: config.limits,
       cors: { ...config.cors, apiKeyHeader: config.identity.apiKeyHeader },
@@ -103,11 +111,21 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
       return `http://${host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost'}:${actual}/graphql`;
     },
     beginDrain: () => drain.start(),
-    async stop() {
-      drain.start();
-      // Stopping Apollo drains the HTTP server, writes pending refunds, then closes Tollgate.
-      await apollo.stop();
-      await tollgate.close();
+    stop() {
+      stopped ??= (async () => {
+        const { cut } = await drain.close(config.drainTimeoutMs);
+        if (cut > 0) {
+          logger.warn(
+            { cut, timeoutMs: config.drainTimeoutMs },
+            'answers still in progress at the drain timeout were cut off',
+          );
+        }
+        // Every answer has been sent, so every refund is pending: stopping Apollo writes them
+        // (the plugin's serverWillStop), then closes Tollgate.
+        await apollo.stop();
+        await tollgate.close();
+      })();
+      return stopped;
     },
   };
 }

@@ -22,7 +22,9 @@ export interface ServedTollgate {
 /**
  * Runs Tollgate's whole server around an app's SDL and resolvers as this process's job: reads the
  * configuration (`PORT`, `HOST`, `REDIS_URL`, `TOLLGATE_*`), listens, and on SIGTERM or SIGINT
- * drains (in-flight requests finish, refunds are written) and exits 0. A start-up failure that is
+ * drains and exits 0: it keeps serving for `drainGraceMs`, every answer closing its connection,
+ * then stops listening, answers every request in progress (up to `drainTimeoutMs`), writes the
+ * pending refunds and closes the store. A start-up failure that is
  * the operator's to fix (a bad setting, schema or directive, a port in use) prints one line on
  * stderr and exits 1.
  *
@@ -71,8 +73,13 @@ async function start<TAppContext extends BaseContext>(
     ...(options.context ? { context: options.context } : {}),
   });
 
+  // The first SIGTERM or SIGINT drains; the other signal then changes nothing, and the same one
+  // again ends the process at once (its listener is gone): a second Ctrl-C forces the exit.
+  let draining = false;
   const shutdown = async (signal: NodeJS.Signals) => {
-    logger.info({ signal, graceMs: config.drainGraceMs }, 'draining');
+    if (draining) return;
+    draining = true;
+    logger.info({ signal, graceMs: config.drainGraceMs, timeoutMs: config.drainTimeoutMs }, 'draining');
     try {
       server.beginDrain();
       await new Promise((resolve) => setTimeout(resolve, config.drainGraceMs));
@@ -81,6 +88,7 @@ async function start<TAppContext extends BaseContext>(
       logger.error({ err: error }, 'the drain failed');
       process.exit(1);
     }
+    logger.info('drained');
     process.exit(0);
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));

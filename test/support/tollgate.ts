@@ -92,9 +92,12 @@ export interface TollgateProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `src/main.ts` in a child process and waits for it to listen (or to exit). */
-export function spawnTollgate(env: Record<string, string>): Promise<TollgateProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/**
+ * Runs `src/main.ts` (or another `entry` that serves, relative to the project) in a child process
+ * and waits for it to listen (or to exit).
+ */
+export function spawnTollgate(env: Record<string, string>, entry = 'src/main.ts'): Promise<TollgateProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: PROJECT_ROOT,
     env: {
       PATH: process.env.PATH,

@@ -3,10 +3,11 @@ import { ConfigError, LIMIT_VARIABLES, loadConfig } from '../../../src/config/in
 import { DEFAULT_LIMITS } from '../../../src/limits/limits.js';
 
 describe('input limits in the configuration', () => {
-  it('default to DEFAULT_LIMITS, and the drain grace to 500 ms', () => {
+  it('default to DEFAULT_LIMITS, the drain grace to 500 ms and its timeout to 20 s', () => {
     const config = loadConfig({});
     expect(config.limits).toEqual(DEFAULT_LIMITS);
     expect(config.drainGraceMs).toBe(500);
+    expect(config.drainTimeoutMs).toBe(20_000);
   });
 
   it('read every limit from its TOLLGATE_MAX_… variable', () => {
@@ -23,6 +24,8 @@ describe('input limits in the configuration', () => {
     ['TOLLGATE_MAX_BATCH_OPERATIONS', 'ten'],
     ['TOLLGATE_MAX_BODY_BYTES', '1.5'],
     ['TOLLGATE_DRAIN_GRACE_MS', '-1'],
+    ['TOLLGATE_DRAIN_TIMEOUT_MS', '1m'],
+    ['TOLLGATE_MAX_REPEATED_SELECTIONS', '0'],
   ])('refuse %s=%s, naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
