@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
 import {
   createAddressResolver,
   type ProxyHeader,
@@ -93,5 +94,12 @@ describe('client addresses', () => {
     expect(resolver('1', 64, 'forwarded')({ forwarded: 'for="6.6.6.6, for=198.51.100.1' }, '10.0.0.1')).toBe(
       '198.51.100.1',
     );
+  });
+
+  it('takes TOLLGATE_PROXY_HEADER as x-forwarded-for (the default) or forwarded, and nothing else', () => {
+    expect(loadConfig({}).identity.proxyHeader).toBe('x-forwarded-for');
+    expect(loadConfig({ TOLLGATE_PROXY_HEADER: 'Forwarded' }).identity.proxyHeader).toBe('forwarded');
+    expect(() => loadConfig({ TOLLGATE_PROXY_HEADER: 'x-real-ip' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TOLLGATE_PROXY_HEADER: 'x-real-ip' })).toThrow(/TOLLGATE_PROXY_HEADER/);
   });
 });
