@@ -137,27 +137,27 @@ export function createIdentify(options: IdentifyOptions): Identify {
   };
 
   /** The client a presented key makes of a request from `address`, or the error that answers it. */
-  const identifyByKey = async (address: string, presented: string): Promise<ClientIdentity> => {
-    const parsed = parseApiKey(presented);
-    // No record can match a malformed key: refused without a lookup, so nothing to count.
-    if (!parsed) throw refuse(address);
-    // A key already served from this address, verified from memory: no store call at all.
-    if (guard.knows(address, parsed.id)) {
-      const cached = records.cached(parsed.id);
-      const record = cached?.kind === 'found' ? cached.record : undefined;
-      if (record && isValid(record, parsed) && isKnownTier(record.tier)) return servedAs(record);
-    }
-    const admission = await guard.admit(address, parsed.id).catch(() => undefined);
+  /** A key already served from this address, verified from memory: no store call at all. */
+  const servedFromMemory = (address: string, key: ParsedApiKey): ClientIdentity | undefined => {
+    if (!guard.knows(address, key.id)) return undefined;
+    const cached = records.cached(key.id);
+    const record = cached?.kind === 'found' ? cached.record : undefined;
+    return record && isValid(record, key) && isKnownTier(record.tier) ? servedAs(record) : undefined;
+  };
+
+  /** Checks a key under the lockout: a slot of the address's failure window first, then the record. */
+  const check = async (address: string, key: ParsedApiKey): Promise<ClientIdentity> => {
+    const admission = await guard.admit(address, key.id).catch(() => undefined);
     // The lockout cannot be consulted (a store failing under the `closed` policy): nothing is
     // checked, and the charge that follows answers by the failure policy.
     if (!admission) return anonymousClient(address);
     if (!admission.allowed) throw authFailuresError(Math.ceil(admission.retryAfterMs / 1000));
-    const lookup = await records.lookup(parsed.id);
+    const lookup = await records.lookup(key.id);
     if (lookup.kind === 'unavailable') {
       admission.settle('unchecked');
       return anonymousClient(address);
     }
-    if (lookup.kind === 'absent' || !isValid(lookup.record, parsed)) {
+    if (lookup.kind === 'absent' || !isValid(lookup.record, key)) {
       admission.settle('failed');
       throw refuse(address);
     }
@@ -172,6 +172,29 @@ export function createIdentify(options: IdentifyOptions): Identify {
     }
     admission.settle('passed');
     return servedAs(lookup.record);
+  };
+
+  // The first check of a key id at an address, while it runs: a burst of one new key waits for it
+  // rather than each request taking a slot of the failure window (bounded by requests in flight).
+  const checking = new Map<string, Promise<ClientIdentity>>();
+  const identifyByKey = async (address: string, presented: string): Promise<ClientIdentity> => {
+    const key = parseApiKey(presented);
+    // No record can match a malformed key: refused without a lookup, so nothing to count.
+    if (!key) throw refuse(address);
+    const known = servedFromMemory(address, key);
+    if (known) return known;
+    const pair = `${address} ${key.id}`;
+    const pending = checking.get(pair);
+    if (pending) {
+      await pending.catch(() => {});
+      // Same key and it passed: served. Another secret for that id, or no verdict: checked itself.
+      return servedFromMemory(address, key) ?? check(address, key);
+    }
+    const first = check(address, key).finally(() => {
+      if (checking.get(pair) === first) checking.delete(pair);
+    });
+    checking.set(pair, first);
+    return first;
   };
 
   // A malformed hint repeats on every request until the app is fixed: say it once, not per request.

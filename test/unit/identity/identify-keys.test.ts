@@ -132,6 +132,15 @@ describe('the failed-key lockout', () => {
     await expect(identify(request('192.0.2.7', key))).resolves.toMatchObject({ tier: 'pro' });
   });
 
+  it('lets a burst of one new key wait for its first check instead of filling the window', async () => {
+    const { identify, createKey } = build();
+    const { key } = await createKey();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () => outcome(identify(request('192.0.2.6', key)))),
+    );
+    expect(answers.filter((answer) => typeof answer === 'object')).toHaveLength(100);
+  });
+
   it('past the limit serves keys served from that address before, and lets new keys wait', async () => {
     const { identify, createKey } = build();
     const regular = await createKey();
