@@ -105,13 +105,20 @@ export function createIdentify(options: IdentifyOptions): Identify {
   const lastTouched = new BoundedMap<string, number>(MAX_TOUCHED_KEYS);
   let pendingTouches = new Map<string, string>();
 
+  // Last-used times are best effort: a failed write waits for the next flush, said once a streak.
+  let touchesFailing = false;
   const flushTouches = async () => {
     if (pendingTouches.size === 0) return;
     const batch = pendingTouches;
     pendingTouches = new Map();
-    await keyStore
-      .touch(batch)
-      .catch((error: Error) => logger.warn({ err: error.message }, 'last-used update failed'));
+    try {
+      await keyStore.touch(batch);
+      touchesFailing = false;
+    } catch (error) {
+      pendingTouches = new Map([...batch, ...pendingTouches]);
+      if (!touchesFailing) logger.warn({ err: (error as Error).message }, 'last-used update failed');
+      touchesFailing = true;
+    }
   };
   const timer = setInterval(() => void flushTouches(), touchIntervalMs);
   timer.unref();

@@ -11,7 +11,7 @@ import { createLogger } from '../../../src/logger.js';
 /** A key store in memory that can be cut off. */
 function keyStore() {
   const records = new Map<string, ApiKeyRecord>();
-  const state = { up: true };
+  const state = { up: true, touched: new Map<string, string>() };
   const store: KeyStore = {
     add: async (record) => void records.set(record.id, record),
     get: async (id) => {
@@ -24,7 +24,10 @@ function keyStore() {
       if (record) records.set(id, { ...record, ...change });
       return record !== undefined;
     },
-    touch: async () => {},
+    touch: async (lastUsed) => {
+      if (!state.up) throw new Error('connection refused');
+      for (const [id, at] of lastUsed) state.touched.set(id, at);
+    },
     close: async () => {},
   };
   return { store, state };
@@ -42,7 +45,7 @@ afterEach(async () => {
   await Promise.all(identifies.splice(0).map((identify) => identify.close()));
 });
 
-function build() {
+function build(touchIntervalMs?: number) {
   const keys = keyStore();
   const logs: Array<Record<string, unknown>> = [];
   const destination = new PassThrough();
@@ -53,6 +56,7 @@ function build() {
     resolveAddress: (_headers, peer) => peer ?? 'unknown',
     keyCacheMs: 500,
     keyMaxStalenessMs: 5000,
+    ...(touchIntervalMs ? { touchIntervalMs } : {}),
     logger: createLogger({ destination }),
   });
   identifies.push(identify);
@@ -159,5 +163,28 @@ describe('the failed-key lockout', () => {
     await expect(identify(request('192.0.2.9', newcomer.key))).resolves.toMatchObject({ tier: 'free' });
     // Anonymous requests from the address are not the lockout's business.
     await expect(identify(request('192.0.2.8'))).resolves.toEqual({ id: 'ip:192.0.2.8', tier: 'anonymous' });
+  });
+});
+
+/** Resolves once `condition` holds, checking every 10 ms; rejects after 2 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (const started = Date.now(); !condition(); await new Promise((resolve) => setTimeout(resolve, 10))) {
+    if (Date.now() - started > 2000) throw new Error('condition not met within 2 s');
+  }
+}
+
+describe('last-used times', () => {
+  it('wait for the next flush when the store cannot take them, with one warning per streak', async () => {
+    const { identify, keys, createKey, logs } = build(20);
+    const { key, record } = await createKey();
+    await identify(request('192.0.2.10', key));
+    keys.state.up = false;
+    const warnings = () => logs.filter((line) => line.msg === 'last-used update failed');
+    await until(() => warnings().length > 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(warnings()).toHaveLength(1);
+    keys.state.up = true;
+    await until(() => keys.state.touched.has(record.id));
+    expect(keys.state.touched.get(record.id)).toEqual(expect.any(String));
   });
 });
