@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GraphQLHttpResponse, postGraphQL } from '../../support/http-client.js';
+import { createKeyInRedis } from '../../support/keys.js';
 import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
+import { spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 
 const MAX_FAILURES = 10;
 // Records are read once and not again during the test: every key lookup Redis counts is a check.
@@ -29,16 +30,17 @@ async function lookups(redis: Redis): Promise<number> {
   return Number(/cmdstat_hgetall:calls=(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
-describe('the failed-key lockout on Redis, two servers', () => {
+describe('the failed-key lockout on Redis, two server processes', () => {
   let redisServer: RedisServer;
-  let servers: [RunningTollgate, RunningTollgate];
+  let servers: [TollgateProcess, TollgateProcess];
   let inspector: Redis;
   beforeAll(async () => {
     redisServer = await startRedisServer();
-    servers = (await Promise.all([
-      startTollgate({ redisUrl: redisServer.url, env: ENV }),
-      startTollgate({ redisUrl: redisServer.url, env: ENV }),
-    ])) as [RunningTollgate, RunningTollgate];
+    const env = { REDIS_URL: redisServer.url, ...ENV };
+    servers = (await Promise.all([spawnTollgate(env), spawnTollgate(env)])) as [
+      TollgateProcess,
+      TollgateProcess,
+    ];
     inspector = new Redis(redisServer.url);
   });
   afterAll(async () => {
@@ -48,18 +50,18 @@ describe('the failed-key lockout on Redis, two servers', () => {
   });
 
   it('checks at most the limit of 1,000 concurrent bad keys, and a valid key at that address keeps being served', async () => {
-    const regular = await servers[0].createKey('pro');
-    const newcomer = await servers[0].createKey('pro');
-    const ask = (server: RunningTollgate, key: string, localAddress = ATTACKER) =>
+    const regular = await createKeyInRedis(redisServer.url, 'pro');
+    const newcomer = await createKeyInRedis(redisServer.url, 'pro');
+    const ask = (server: TollgateProcess, key: string, localAddress = ATTACKER) =>
       postGraphQL(server.url, QUERY, { headers: { 'x-api-key': key }, localAddress });
     // The valid key in use at the address (a NAT's user) before the attack, on both servers.
     for (const server of servers) expect((await ask(server, regular)).status).toBe(200);
 
     await inspector.config('RESETSTAT');
-    const bad = Array.from({ length: 1000 }, (_, i) => ask(servers[i % 2] as RunningTollgate, guess()));
+    const bad = Array.from({ length: 1000 }, (_, i) => ask(servers[i % 2] as TollgateProcess, guess()));
     // The valid key asks all along, interleaved with the flood.
     const good: Array<Promise<GraphQLHttpResponse>> = [];
-    for (let i = 0; i < 20; i++) good.push(ask(servers[i % 2] as RunningTollgate, regular));
+    for (let i = 0; i < 20; i++) good.push(ask(servers[i % 2] as TollgateProcess, regular));
     const answers = await Promise.all(bad);
     const regularAnswers = await Promise.all(good);
 
