@@ -17,6 +17,10 @@ export interface OutageCounts {
   decidedInProcess: number;
   /** Charges refused with 503 (policy `closed`). */
   refused: number;
+  /** Clients whose fallback spending was charged to the node. */
+  chargedBack: number;
+  /** Clients whose fallback spending was forgotten (the ledger was full): never charged. */
+  notChargedBack: number;
 }
 
 /**
@@ -33,7 +37,7 @@ export class NodeHealth {
   lastError = '';
   /** When the current (or last) outage began, by `Date.now()`. */
   outageStartedAtMs = 0;
-  counts: OutageCounts = { decidedInProcess: 0, refused: 0 };
+  counts: OutageCounts = NodeHealth.noCounts();
 
   constructor(
     readonly name: string,
@@ -44,6 +48,10 @@ export class NodeHealth {
       cooldownMs: options.cooldownMs,
       onStateChange: (state, previous) => this.onCircuit(state, previous),
     });
+  }
+
+  private static noCounts(): OutageCounts {
+    return { decidedInProcess: 0, refused: 0, chargedBack: 0, notChargedBack: 0 };
   }
 
   /** Whether the node is out: its circuit is open or only lets a probe through. */
@@ -59,7 +67,7 @@ export class NodeHealth {
   private onCircuit(state: CircuitState, previous: CircuitState): void {
     if (state === 'open' && previous === 'closed') {
       this.outageStartedAtMs = Date.now();
-      this.counts = { decidedInProcess: 0, refused: 0 };
+      this.counts = NodeHealth.noCounts();
       this.options.onDown(this);
     } else if (state === 'closed') {
       this.options.onUp(this);

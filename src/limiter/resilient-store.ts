@@ -1,9 +1,9 @@
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import type { Logger } from '../logger.js';
-import { chargeBack } from './charge-back.js';
 import { withDeadline } from './deadline.js';
 import { FallbackLedger } from './fallback-ledger.js';
-import { NodeHealth } from './node-health.js';
+import type { NodeHealth } from './node-health.js';
+import { type FailurePolicy, PrimaryNodes, type ResilientStoreState } from './primary-nodes.js';
 import {
   type BucketPolicy,
   type ChargeRequest,
@@ -14,15 +14,7 @@ import {
   StoreUnavailableError,
 } from './store.js';
 
-/** What to do when the shared store cannot answer: serve from the fallback, or refuse (503). */
-export type FailurePolicy = 'open' | 'closed';
-
-/**
- * Where decisions come from: `shared` (the primary, e.g. Redis), `fallback` (the primary, or on a
- * Cluster one of its masters, is out and the policy is `open`), `unavailable` (the same, policy
- * `closed`).
- */
-export type ResilientStoreState = 'shared' | 'fallback' | 'unavailable';
+export type { FailurePolicy, ResilientStoreState } from './primary-nodes.js';
 
 /** A call to the primary store, for latency and error metrics. */
 export type StoreOperation = 'charge' | 'refund' | 'settle' | 'peek' | 'ping';
@@ -59,16 +51,8 @@ export interface ResilientStoreOptions {
 // Which store took a charge travels in its reservation, so that its refund goes back there.
 const PRIMARY_TAG = 'p.';
 const FALLBACK_TAG = 'f.';
-/** Bound on remembered nodes: a Cluster's masters, and those it had before failovers. */
-const MAX_NODES = 1024;
 
 type Attempt<T> = { ok: true; value: T } | { ok: false };
-
-/** Clients whose fallback spending was charged to the primary, and clients the full ledger forgot. */
-interface ChargedBack {
-  chargedBack: number;
-  notChargedBack: number;
-}
 
 /**
  * A {@link LimiterStore} that keeps deciding when its shared store fails. Every call to the
@@ -79,10 +63,11 @@ interface ChargedBack {
  * the policy decides for the clients on that node only: `open` answers from the fallback (per
  * process), `closed` rejects with {@link StoreUnavailableError} (the plugin answers 503).
  *
- * What the fallback admits is charged back: when the node answers again, each client's fallback
- * spending (points, net of refunds, and calls at the times they were made) is settled in the
- * primary, so the client's shared limits count it. Over-admission is therefore bounded once per
- * outage: per client, at most one fallback's worth per process (README, "When Redis fails").
+ * What the fallback admits is charged back: each client's fallback spending (points, net of
+ * refunds, and calls at the times they were made) is settled in the node, and the probe that finds
+ * it back is that charge-back, so the node takes no new charge before it counts what it is owed.
+ * Over-admission is so bounded once per outage: per client, at most one fallback's worth per
+ * process beyond the limit (README, "When Redis fails").
  *
  * No operation is charged twice:
  * - a refund goes to the store that took the charge (named by the reservation): a fallback
@@ -96,39 +81,48 @@ interface ChargedBack {
  */
 export class ResilientStore implements LimiterStore {
   readonly kind: string;
-  private current: ResilientStoreState = 'shared';
-  private readonly nodes = new Map<string, NodeHealth>();
+  private readonly nodes: PrimaryNodes;
   private readonly ledger: FallbackLedger;
-  private readonly chargingBack = new Map<string, Promise<ChargedBack>>();
   private readonly policy: FailurePolicy;
   private readonly timeoutMs: number;
-  private readonly cooldownMs: number;
   private readonly retryAfterSec: number;
 
   constructor(private readonly options: ResilientStoreOptions) {
     this.kind = options.primary.kind;
     this.policy = options.policy ?? 'open';
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
-    this.cooldownMs = options.cooldownMs ?? 1000;
-    this.retryAfterSec = Math.max(1, Math.ceil(this.cooldownMs / 1000));
+    const cooldownMs = options.cooldownMs ?? 1000;
+    this.retryAfterSec = Math.max(1, Math.ceil(cooldownMs / 1000));
     this.ledger = new FallbackLedger(options.maxLedgerClients);
+    this.nodes = new PrimaryNodes({
+      primary: options.primary,
+      ledger: this.ledger,
+      nodeOf: options.nodeOf ?? (() => this.kind),
+      policy: this.policy,
+      timeoutMs: this.timeoutMs,
+      failureThreshold: options.failureThreshold ?? 3,
+      cooldownMs,
+      logger: options.logger,
+      ...(options.onStateChange ? { onStateChange: options.onStateChange } : {}),
+    });
   }
 
   /** Where decisions come from now (`fallback`/`unavailable` while any node is out). */
   get state(): ResilientStoreState {
-    return this.current;
+    return this.nodes.state;
   }
 
   /** Where the client's decisions come from now: its node's state. */
   stateOf(client: string): ResilientStoreState {
-    if (!this.nodeFor(client).down) return 'shared';
+    if (!this.nodes.of(client).down) return 'shared';
     return this.policy === 'open' ? 'fallback' : 'unavailable';
   }
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const node = this.nodeFor(request.client);
+    const node = this.nodes.of(request.client);
     const attempt = await this.tryPrimary(
       node,
+      request.client,
       'charge',
       () => this.options.primary.charge(request),
       (late) => this.undoLateCharge(request, late),
@@ -144,30 +138,33 @@ export class ResilientStore implements LimiterStore {
   }
 
   async refund(request: RefundRequest): Promise<void> {
-    const node = this.nodeFor(request.client);
+    const node = this.nodes.of(request.client);
+    const { primary, fallback } = this.options;
     if (request.reservation.startsWith(FALLBACK_TAG)) {
       const own = { ...request, reservation: request.reservation.slice(FALLBACK_TAG.length) };
-      await this.options.fallback.refund(own);
+      await fallback.refund(own);
       // Once its spending was charged back, the charge is Redis's to give back.
       const charged = this.ledger.refund(node.name, own);
-      if (charged) await this.tryPrimary(node, 'refund', () => this.options.primary.refund(charged));
+      if (charged) await this.tryPrimary(node, request.client, 'refund', () => primary.refund(charged));
       return;
     }
     const reservation = request.reservation.startsWith(PRIMARY_TAG)
       ? request.reservation.slice(PRIMARY_TAG.length)
       : request.reservation;
     // Dropped when it fails (see the class comment): resolving keeps one outage one log line.
-    await this.tryPrimary(node, 'refund', () => this.options.primary.refund({ ...request, reservation }));
+    await this.tryPrimary(node, request.client, 'refund', () => primary.refund({ ...request, reservation }));
   }
 
   async settle(request: SettleRequest): Promise<void> {
-    const node = this.nodeFor(request.client);
-    const attempt = await this.tryPrimary(node, 'settle', () => this.options.primary.settle(request));
+    const node = this.nodes.of(request.client);
+    const attempt = await this.tryPrimary(node, request.client, 'settle', () =>
+      this.options.primary.settle(request),
+    );
     if (!attempt.ok) await this.degraded(() => this.options.fallback.settle(request));
   }
 
   async peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }> {
-    const attempt = await this.tryPrimary(this.nodeFor(client), 'peek', () =>
+    const attempt = await this.tryPrimary(this.nodes.of(client), client, 'peek', () =>
       this.options.primary.peek(client, bucket),
     );
     if (attempt.ok) return attempt.value;
@@ -185,37 +182,19 @@ export class ResilientStore implements LimiterStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.chargingBack.values());
+    await this.nodes.drain();
     await Promise.all([this.options.primary.close(), this.options.fallback.close()]);
   }
 
-  private nodeFor(client: string): NodeHealth {
-    const name = this.options.nodeOf?.(client) ?? this.kind;
-    const known = this.nodes.get(name);
-    if (known) return known;
-    if (this.nodes.size >= MAX_NODES) {
-      for (const [other, node] of this.nodes) {
-        if (!node.down && !this.ledger.owes(other)) this.nodes.delete(other);
-      }
-    }
-    const node = new NodeHealth(name, {
-      failureThreshold: this.options.failureThreshold ?? 3,
-      cooldownMs: this.cooldownMs,
-      onDown: (down) => this.onNodeDown(down),
-      onUp: (up) => this.onNodeUp(up),
-    });
-    this.nodes.set(name, node);
-    return node;
-  }
-
-  /** One call to the primary, if the node's breaker lets it through, bounded by the deadline. */
+  /** One call to the primary, bounded by the deadline, unless the client's node is out. */
   private async tryPrimary<T>(
     node: NodeHealth,
+    client: string,
     operation: StoreOperation,
     call: () => Promise<T>,
     onLateValue?: (value: T) => void,
   ): Promise<Attempt<T>> {
-    if (!node.breaker.tryAcquire()) return { ok: false };
+    if (!this.nodes.admit(node, client)) return { ok: false };
     const started = performance.now();
     const pending = call();
     // Any answer, in time or late, shows the node alive to the calls queued behind this one.
@@ -226,14 +205,10 @@ export class ResilientStore implements LimiterStore {
     const outcome = await withDeadline(pending, this.timeoutMs, { lastHeardAt: () => node.lastHeardAt });
     this.options.onCall?.(operation, performance.now() - started, outcome.kind === 'value');
     if (outcome.kind === 'value') {
-      node.breaker.success();
-      // A lone late call decided by the fallback is owed too: charge it back while the node answers.
-      if (this.ledger.owes(node.name) && !this.chargingBack.has(node.name)) void this.chargeBack(node);
+      this.nodes.succeeded(node);
       return { ok: true, value: outcome.value };
     }
-    node.lastError =
-      outcome.kind === 'timeout' ? `no answer within ${this.timeoutMs} ms` : errorMessage(outcome.error);
-    node.breaker.failure();
+    this.nodes.failed(node, outcome);
     if (outcome.kind === 'timeout' && onLateValue) pending.then(onLateValue, () => {});
     return { ok: false };
   }
@@ -271,69 +246,4 @@ export class ResilientStore implements LimiterStore {
         () => {},
       );
   }
-
-  /** Charges the node's fallback spending to it, after a charge-back already under way. */
-  private chargeBack(node: NodeHealth): Promise<ChargedBack> {
-    const previous =
-      this.chargingBack.get(node.name) ?? Promise.resolve({ chargedBack: 0, notChargedBack: 0 });
-    const next = previous.then(async (before) => {
-      const { settles, forgotten } = this.ledger.take(node.name);
-      const charged = await chargeBack({
-        primary: this.options.primary,
-        settles,
-        timeoutMs: this.timeoutMs,
-        lastHeardAt: () => node.lastHeardAt,
-        onNotCharged: (rest) => this.ledger.restore(node.name, rest),
-      });
-      return {
-        chargedBack: before.chargedBack + charged,
-        notChargedBack: before.notChargedBack + forgotten,
-      };
-    });
-    const running = next.finally(() => {
-      if (this.chargingBack.get(node.name) === running) this.chargingBack.delete(node.name);
-    });
-    this.chargingBack.set(node.name, running);
-    return running;
-  }
-
-  private onNodeDown(node: NodeHealth): void {
-    this.options.logger.warn(
-      { store: this.kind, node: node.name, policy: this.policy, err: node.lastError },
-      this.policy === 'open'
-        ? `${this.kind} is unavailable: limiting its clients per process until it is back`
-        : `${this.kind} is unavailable: refusing its clients (503) until it is back`,
-    );
-    this.updateState();
-  }
-
-  private onNodeUp(node: NodeHealth): void {
-    this.updateState();
-    const outage = { outageMs: Date.now() - node.outageStartedAtMs, ...node.counts };
-    void this.chargeBack(node).then(({ chargedBack, notChargedBack }) => {
-      this.options.logger.info(
-        {
-          store: this.kind,
-          node: node.name,
-          ...outage,
-          chargedBack,
-          ...(notChargedBack > 0 ? { notChargedBack } : {}),
-        },
-        `${this.kind} is back: limits are shared again`,
-      );
-    });
-  }
-
-  private updateState(): void {
-    const anyDown = [...this.nodes.values()].some((node) => node.down);
-    const next = !anyDown ? 'shared' : this.policy === 'open' ? 'fallback' : 'unavailable';
-    const previous = this.current;
-    if (previous === next) return;
-    this.current = next;
-    this.options.onStateChange?.(next, previous);
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { charge, closeStores, dataWindow, policy, setup } from './misbehaving-store.js';
+import { charge, closeStores, dataWindow, nudge, policy, setup } from './misbehaving-store.js';
 
 afterEach(closeStores);
 
@@ -14,7 +14,7 @@ describe('ResilientStore: what the fallback admitted is charged back', () => {
     expect(results.map((result) => result.allowed)).toEqual([true, true, false, false]);
     primary.mode = 'ok';
     await sleep(35);
-    await charge(store, 'other');
+    await nudge(store);
     await vi.waitFor(() => expect(backLines()).toHaveLength(1));
     expect(backLines()[0]).toMatchObject({ chargedBack: 1, decidedInProcess: 2 });
     // The primary never saw those operations, and now counts them: 100 − 80 points, 2 calls of 5.
@@ -28,6 +28,23 @@ describe('ResilientStore: what the fallback admitted is charged back', () => {
     expect(look.windows[0]?.granted).toBe(3);
   });
 
+  it('finds the node back by charging it what it is owed: no charge reaches it before', async () => {
+    const { primary, store, backLines } = setup({ cooldownMs: 30 });
+    primary.mode = 'fail';
+    for (let i = 0; i < 5; i++) await charge(store, 'c');
+    primary.mode = 'ok';
+    await sleep(35);
+    // A burst from the same client as the node comes back: the first starts the probe.
+    const burst = await Promise.all(Array.from({ length: 5 }, () => charge(store, 'c')));
+    await vi.waitFor(() => expect(backLines()).toHaveLength(1));
+    for (let i = 0; i < 5; i++) await charge(store, 'c');
+    expect(primary.done[0]).toBe('settle');
+    // 5 calls of `data` a minute, whichever store granted them: never 6.
+    const granted = [...burst].reduce((sum, result) => sum + (result.windows[0]?.granted ?? 0), 0);
+    expect(granted).toBe(0);
+    expect(primary.done.filter((operation) => operation === 'charge')).toHaveLength(5);
+  });
+
   it('goes into debt rather than refusing what the fallback admitted', async () => {
     const { primary, store, backLines } = setup({ cooldownMs: 30 });
     // The client spent its bucket in the primary before the outage.
@@ -36,7 +53,7 @@ describe('ResilientStore: what the fallback admitted is charged back', () => {
     for (let i = 0; i < 3; i++) await charge(store, 'c', 60_000);
     primary.mode = 'ok';
     await sleep(35);
-    await charge(store, 'other');
+    await nudge(store);
     await vi.waitFor(() => expect(backLines()).toHaveLength(1));
     // The fallback admitted one 60-point operation: the primary now owes 60, and refuses.
     const refused = await charge(store, 'c', 1000);
@@ -56,7 +73,7 @@ describe('ResilientStore: what the fallback admitted is charged back', () => {
     expect(charged.reservation).toMatch(/^f\./);
     primary.mode = 'ok';
     await sleep(35);
-    await charge(store, 'other');
+    await nudge(store);
     await vi.waitFor(() => expect(backLines()).toHaveLength(1));
     expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(50_000);
     await store.refund({
@@ -96,7 +113,7 @@ describe('ResilientStore: what the fallback admitted is charged back', () => {
     for (let i = 0; i < 5; i++) await charge(store, `c${i}`);
     primary.mode = 'ok';
     await sleep(35);
-    await charge(store, 'other');
+    await nudge(store);
     await vi.waitFor(() => expect(backLines()).toHaveLength(1));
     expect(backLines()[0]).toMatchObject({ chargedBack: 3, notChargedBack: 2 });
     expect((await primary.inner.peek('c0', policy)).remainingMilli).toBe(100_000);

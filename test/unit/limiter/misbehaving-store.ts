@@ -32,6 +32,8 @@ export class MisbehavingStore implements LimiterStore {
   private queue: Promise<unknown> = Promise.resolve();
   readonly nodes = new Map<string, Mode>();
   calls = 0;
+  /** The calls it executed (`charge`, `settle`, …), in order. */
+  readonly done: string[] = [];
   /** Lets the calls held in `late` mode do their work and answer. */
   release: () => void = () => {};
   private gate = new Promise<void>((resolve) => {
@@ -43,13 +45,13 @@ export class MisbehavingStore implements LimiterStore {
     return client.includes('/') ? (client.split('/')[0] as string) : 'main';
   }
   charge(request: ChargeRequest): Promise<ChargeResult> {
-    return this.behave(request.client, () => this.inner.charge(request));
+    return this.behave(request.client, () => this.did('charge', this.inner.charge(request)));
   }
   refund(request: RefundRequest): Promise<void> {
-    return this.behave(request.client, () => this.inner.refund(request));
+    return this.behave(request.client, () => this.did('refund', this.inner.refund(request)));
   }
   settle(request: SettleRequest): Promise<void> {
-    return this.behave(request.client, () => this.inner.settle(request));
+    return this.behave(request.client, () => this.did('settle', this.inner.settle(request)));
   }
   peek(client: string, bucket: BucketPolicy) {
     return this.behave(client, () => this.inner.peek(client, bucket));
@@ -59,6 +61,11 @@ export class MisbehavingStore implements LimiterStore {
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  private did<T>(operation: string, work: Promise<T>): Promise<T> {
+    this.done.push(operation);
+    return work;
   }
 
   private async behave<T>(client: string, work: () => Promise<T>): Promise<T> {
@@ -84,6 +91,12 @@ export const dataWindow = { name: 'Query.data', max: 5, windowMs: 60_000, count:
 /** Charges 10 points (by default) and one `Query.data` call. */
 export const charge = (store: LimiterStore, client = 'c', costMilli = 10_000) =>
   store.charge({ client, bucket: policy, costMilli, windows: [dataWindow] });
+
+/**
+ * A request that charges nothing (a look at a bucket): once the cooldown has passed it starts a
+ * probe of the out node, in the background, and is itself answered without the primary.
+ */
+export const nudge = (store: LimiterStore, client = 'nudge') => store.peek(client, policy);
 
 const stores: ResilientStore[] = [];
 

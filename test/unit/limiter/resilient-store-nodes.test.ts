@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../../src/limiter/store.js';
-import { charge, closeStores, setup, TIMEOUT_MS } from './misbehaving-store.js';
+import { charge, closeStores, nudge, setup, TIMEOUT_MS } from './misbehaving-store.js';
 
 afterEach(closeStores);
 
@@ -49,7 +49,7 @@ describe('ResilientStore on several nodes (a Cluster)', () => {
     }
     primary.nodes.delete('a');
     await sleep(45);
-    await charge(store, 'a/0');
+    await nudge(store, 'a/0');
     await vi.waitFor(() => expect(backLines()).toHaveLength(1));
     expect(outageLines().map((line) => line.node)).toEqual(['a', 'b']);
     expect(backLines()[0]).toMatchObject({
