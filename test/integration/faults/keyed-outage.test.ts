@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postGraphQL } from '../../support/http-client.js';
+import { createKeyInRedis } from '../../support/keys.js';
 import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
+import { spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 import { FAULT_DEADLINE_MS, freshAddress, linesStartingWith } from './load.js';
 
 const ENV = {
@@ -27,7 +28,7 @@ interface Answer {
  * the servers in turn, for `durationMs`; `unseen` keys start only once `fault` has run.
  */
 async function load(options: {
-  servers: readonly RunningTollgate[];
+  servers: readonly TollgateProcess[];
   keys: Record<'seen' | 'unseen', readonly string[]>;
   anonymous: number;
   durationMs: number;
@@ -44,7 +45,7 @@ async function load(options: {
         await sleep(20);
         continue;
       }
-      const server = options.servers[i % options.servers.length] as RunningTollgate;
+      const server = options.servers[i % options.servers.length] as TollgateProcess;
       const answer = await postGraphQL(server.url, QUERY, { headers, localAddress });
       answers.push({
         kind,
@@ -69,17 +70,26 @@ async function load(options: {
   return answers;
 }
 
+/** The JSON log lines a server process has written so far. */
+function logsOf(server: TollgateProcess): Array<Record<string, unknown>> {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** The tier a `RateLimit-Policy` header names. */
 const tierIn = (policy: unknown) => /^"([a-z]+)";/.exec(String(policy))?.[1];
 
-describe('keyed clients through a Redis outage, failure policy open, two servers', () => {
+describe('keyed clients through a Redis outage, failure policy open, two server processes', () => {
   let redis: RedisServer;
-  let servers: RunningTollgate[];
+  let servers: TollgateProcess[];
   beforeAll(async () => {
     redis = await startRedisServer();
     servers = await Promise.all([
-      startTollgate({ redisUrl: redis.url, env: ENV }),
-      startTollgate({ redisUrl: redis.url, env: ENV }),
+      spawnTollgate({ REDIS_URL: redis.url, ...ENV }),
+      spawnTollgate({ REDIS_URL: redis.url, ...ENV }),
     ]);
   });
   afterAll(async () => {
@@ -90,8 +100,7 @@ describe('keyed clients through a Redis outage, failure policy open, two servers
 
   /** Keys of the pro tier: `seen` ones used on every server now, `unseen` ones never presented. */
   async function keys(): Promise<Record<'seen' | 'unseen', string[]>> {
-    const create = () =>
-      Promise.all(Array.from({ length: 4 }, () => (servers[0] as RunningTollgate).createKey('pro')));
+    const create = () => Promise.all(Array.from({ length: 4 }, () => createKeyInRedis(redis.url, 'pro')));
     const [seen, unseen] = await Promise.all([create(), create()]);
     for (const key of seen) {
       for (const server of servers) {
@@ -133,7 +142,7 @@ describe('keyed clients through a Redis outage, failure policy open, two servers
     redis.resume();
     // Back: a key never seen before is verified and served in its tier again, on every server.
     for (const [i, key] of clients.unseen.entries()) {
-      const server = servers[i % servers.length] as RunningTollgate;
+      const server = servers[i % servers.length] as TollgateProcess;
       let tier: string | undefined;
       for (
         const started = performance.now();
@@ -146,15 +155,15 @@ describe('keyed clients through a Redis outage, failure policy open, two servers
       expect(tier).toBe('pro');
     }
     for (const server of servers) {
-      expect(linesStartingWith(server.logs, 'API key store is unavailable')).toHaveLength(1);
-      const back = linesStartingWith(server.logs, 'API key store is back');
+      expect(linesStartingWith(logsOf(server), 'API key store is unavailable')).toHaveLength(1);
+      const back = linesStartingWith(logsOf(server), 'API key store is back');
       expect(back).toHaveLength(1);
       expect(back[0]).toMatchObject({
         servedUnverified: expect.any(Number),
         failedReads: expect.any(Number),
       });
       expect(back[0]?.servedUnverified).toBeGreaterThan(0);
-      expect(linesStartingWith(server.logs, 'API key lookup failed')).toHaveLength(0);
+      expect(linesStartingWith(logsOf(server), 'API key lookup failed')).toHaveLength(0);
     }
   });
 
@@ -177,8 +186,8 @@ describe('keyed clients through a Redis outage, failure policy open, two servers
         if ((await ask()).status === 401) break;
       }
       // One line when this outage started and one when it ended, after those of the last.
-      expect(linesStartingWith(server.logs, 'API key store is unavailable')).toHaveLength(2);
-      expect(linesStartingWith(server.logs, 'API key store is back')).toHaveLength(2);
+      expect(linesStartingWith(logsOf(server), 'API key store is unavailable')).toHaveLength(2);
+      expect(linesStartingWith(logsOf(server), 'API key store is back')).toHaveLength(2);
     }
   });
 });

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/identity/api-key.js';
 import { RedisKeyStore } from '../../../src/identity/redis-key-store.js';
 import { postGraphQL } from '../../support/http-client.js';
+import { createKeyInRedis } from '../../support/keys.js';
 import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
-import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
+import { spawnTollgate, type TollgateProcess } from '../../support/tollgate.js';
 import { FAULT_DEADLINE_MS, linesStartingWith } from './load.js';
 
 const MAX_STALENESS_MS = 2000;
@@ -16,6 +17,15 @@ const ENV = {
   TOLLGATE_KEY_MAX_STALENESS_MS: String(MAX_STALENESS_MS),
 };
 const QUERY = '{ rateLimit { cost } }';
+
+/** The JSON log lines a server process has written so far. */
+function logsOf(server: TollgateProcess): Array<Record<string, unknown>> {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
 
 /** A TCP proxy in front of Redis that can be cut: a network partition of the servers behind it. */
 interface Partition {
@@ -58,17 +68,17 @@ async function partitionable(redisPort: number): Promise<Partition> {
   };
 }
 
-describe('revoking a key while one server is cut off from Redis', () => {
+describe('revoking a key while one server process is cut off from Redis', () => {
   let redisServer: RedisServer;
   let partition: Partition;
-  let cutOff: RunningTollgate;
-  let connected: RunningTollgate;
+  let cutOff: TollgateProcess;
+  let connected: TollgateProcess;
   beforeAll(async () => {
     redisServer = await startRedisServer();
     partition = await partitionable(redisServer.port);
     [cutOff, connected] = await Promise.all([
-      startTollgate({ redisUrl: partition.url, env: ENV }),
-      startTollgate({ redisUrl: redisServer.url, env: ENV }),
+      spawnTollgate({ REDIS_URL: partition.url, ...ENV }),
+      spawnTollgate({ REDIS_URL: redisServer.url, ...ENV }),
     ]);
   });
   afterAll(async () => {
@@ -78,9 +88,9 @@ describe('revoking a key while one server is cut off from Redis', () => {
   });
 
   it('the cut-off server stops honouring it within the maximum staleness; the other refuses it within a second', async () => {
-    const key = await connected.createKey('pro');
+    const key = await createKeyInRedis(redisServer.url, 'pro');
     const headers = { 'x-api-key': key };
-    const ask = (server: RunningTollgate) =>
+    const ask = (server: TollgateProcess) =>
       postGraphQL(server.url, QUERY, { headers, localAddress: '127.92.0.1' });
     for (const server of [cutOff, connected]) {
       expect((await ask(server)).headers['ratelimit-policy']).toMatch(/^"pro";/);
@@ -112,8 +122,8 @@ describe('revoking a key while one server is cut off from Redis', () => {
     expect(
       cutOffAnswers.slice(firstAnonymous).every((answer) => answer.policy.startsWith('"anonymous";')),
     ).toBe(true);
-    expect(linesStartingWith(cutOff.logs, 'API key store is unavailable')).toHaveLength(1);
-    expect(linesStartingWith(connected.logs, 'API key store is unavailable')).toHaveLength(0);
+    expect(linesStartingWith(logsOf(cutOff), 'API key store is unavailable')).toHaveLength(1);
+    expect(linesStartingWith(logsOf(connected), 'API key store is unavailable')).toHaveLength(0);
 
     // Back in touch, it reads the revocation and refuses the key like the other.
     partition.mend();
@@ -126,6 +136,6 @@ describe('revoking a key while one server is cut off from Redis', () => {
       refused = (await ask(cutOff)).status === 401;
     }
     expect(refused).toBe(true);
-    expect(linesStartingWith(cutOff.logs, 'API key store is back')).toHaveLength(1);
+    expect(linesStartingWith(logsOf(cutOff), 'API key store is back')).toHaveLength(1);
   });
 });
