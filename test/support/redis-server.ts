@@ -42,7 +42,8 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<RedisS
 
   const stop = async () => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    // A process killed by a signal keeps a null exitCode: signalCode says it is gone too.
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;
