@@ -1,5 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import type { TollgateContext } from '../context.js';
 import { ERROR_STATUS } from '../errors.js';
 import type { InputLimits } from '../limits/limits.js';
@@ -18,6 +19,8 @@ export interface RequestListenerOptions {
   maxBodyBytes?: number;
   /** Batch size, document and variables size, checked before Apollo sees the request. Default none. */
   limits?: InputLimits;
+  /** The schema served: with `limits`, a batch over a document limit is refused whole. Default none. */
+  schema?: GraphQLSchema;
   /** Path of the GraphQL endpoint. Default `/graphql`. */
   path?: string;
   /** More `GET` routes by path (`/metrics`, `/ready`: `createOpsRoutes`). */
@@ -76,7 +79,7 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
         limits ? (text) => checkBodyNesting(text, limits) : undefined,
       );
       const method = request.method ?? 'GET';
-      if (limits) checkRequestLimits({ method, body, search: url.search }, limits);
+      if (limits) checkRequestLimits({ method, body, search: url.search }, limits, options.schema);
       const headers = new HeaderMap();
       for (const [name, value] of Object.entries(request.headers)) {
         if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);

@@ -1,5 +1,6 @@
-import { GraphQLError, parse } from 'graphql';
-import { ERROR_STATUS, type InputLimitCode } from '../errors.js';
+import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { ERROR_STATUS, INPUT_LIMIT_CODES, type InputLimitCode } from '../errors.js';
+import { documentLimitRules } from './document-limits.js';
 import { scanDocument } from './document-scan.js';
 import { jsonNestsDeeper, measureJson } from './json-measure.js';
 import type { InputLimits } from './limits.js';
@@ -29,6 +30,17 @@ export interface LimitedRequest {
   search: string;
 }
 
+/** A batch's own parsed document (Apollo parses it again; this one is checked and dropped). */
+function parsedOrNull(query: string, limits: InputLimits): DocumentNode | null {
+  try {
+    return parse(query, { maxTokens: limits.maxTokens, noLocation: true });
+  } catch (error) {
+    // Apollo answers the syntax error itself.
+    if (error instanceof GraphQLError) return null;
+    throw error;
+  }
+}
+
 /**
  * Checks what can be checked on the request as a whole, before any operation of it is parsed,
  * priced or run: operations per batch; for each operation its document's bytes, tokens, bracket
@@ -37,7 +49,12 @@ export interface LimitedRequest {
  * (not an object, `query` not a string, …): Apollo would answer 400 while its sibling operations
  * ran and were charged. Throws {@link RequestRefusal}; anything it does not cover is Apollo's to judge.
  */
-export function checkRequestLimits(request: LimitedRequest, limits: InputLimits): void {
+export function checkRequestLimits(
+  request: LimitedRequest,
+  limits: InputLimits,
+  /** The schema the documents are served by: with it, a batch's depth, aliases and directives are checked here too. */
+  schema?: GraphQLSchema,
+): void {
   const { method, body } = request;
   if (method === 'POST' && Array.isArray(body)) {
     if (body.length > limits.maxBatchOperations) {
@@ -51,6 +68,7 @@ export function checkRequestLimits(request: LimitedRequest, limits: InputLimits)
       checkOperationShape(operation, index);
       checkDocument(operation.query, limits);
       checkVariables(operation.variables, limits);
+      if (schema) checkBatchedDocument(operation.query, limits, schema);
     });
   } else if (method === 'POST' && isRecord(body)) {
     checkDocument(body.query, limits);
@@ -108,20 +126,32 @@ function scanOnce(query: string, limits: InputLimits): void {
 }
 
 /**
+ * Depth, aliases and directives of one operation of a batch, by the validation rules Apollo runs
+ * (they are linear in the document): Apollo would refuse that operation with a 400 for the whole
+ * answer while running and charging its siblings, so the batch is refused whole here instead.
+ * Single operations are left to Apollo, which validates them once and caches the verdict.
+ */
+function checkBatchedDocument(query: unknown, limits: InputLimits, schema: GraphQLSchema): void {
+  if (typeof query !== 'string') return;
+  const document = parsedOrNull(query, limits);
+  if (!document) return;
+  const [error] = validate(schema, document, documentLimitRules(limits));
+  const code = error?.extensions.code;
+  if (error && (INPUT_LIMIT_CODES as readonly unknown[]).includes(code)) {
+    const limit = typeof error.extensions.limit === 'number' ? error.extensions.limit : undefined;
+    throw new RequestRefusal(code as InputLimitCode, error.message, limit);
+  }
+}
+
+/**
  * The repeated selections, checked here as well as by the validation rule (which embedded
  * servers rely on) so that a batch is refused whole before any of its operations runs. The
  * document is parsed for it: within the token and nesting bounds just checked, that costs far
  * less than graphql-js's validation of a document with thousands of repeats.
  */
 function checkRepeatedSelections(query: string, limits: InputLimits): void {
-  let document: ReturnType<typeof parse>;
-  try {
-    document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
-  } catch (error) {
-    // Apollo answers the syntax error itself.
-    if (error instanceof GraphQLError) return;
-    throw error;
-  }
+  const document = parsedOrNull(query, limits);
+  if (!document) return;
   const refusal = refuseRepeatedSelections(document, limits.maxRepeatedSelections);
   if (refusal) throw new RequestRefusal(refusal.code, refusal.message, refusal.limit);
 }

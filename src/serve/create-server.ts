@@ -91,6 +91,7 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
       }),
       maxBodyBytes: config.limits.maxBodyBytes,
       limits: config.limits,
+      schema: tollgate.apolloConfig.schema,
       cors: { ...config.cors, apiKeyHeader: config.identity.apiKeyHeader },
       onError: (error) => logger.error({ err: error }, 'request failed'),
     }),

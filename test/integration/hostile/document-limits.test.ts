@@ -107,6 +107,32 @@ describe('input limits: coded 400s before anything is priced or charged', () => 
     expect(batch.answer.status).toBe(400);
     expect(errorCodes(batch.answer.json)).toEqual(['QUERY_TOO_DEEP']);
   });
+
+  it.each([
+    [
+      'aliases',
+      `{ ${[1, 2, 3, 4, 5].map((i) => `b${i}: books(first: 1) { title }`).join(' ')} }`,
+      'TOO_MANY_ALIASES',
+    ],
+    [
+      'directives',
+      '{ books(first: 1) @include(if: true) @skip(if: false) @include(if: true) { title } }',
+      'TOO_MANY_DIRECTIVES',
+    ],
+    [
+      'depth within the bracket bound',
+      `{ books(first: 1) { ${'author { books { '.repeat(2)}author { name } ${'} } '.repeat(2)}} }`,
+      'QUERY_TOO_DEEP',
+    ],
+  ])(
+    'refuses a batch whole when one operation is over the %s limit: its siblings neither run nor pay',
+    async (_, query, code) => {
+      const batch = await refused([{ query: '{ books(first: 2) { title } }' }, { query }]);
+      expect(batch.answer.status).toBe(400);
+      expect(errorCodes(batch.answer.json)).toEqual([code]);
+      expect(batch.remaining).toBe(CAPACITY);
+    },
+  );
 });
 
 describe('input limits at their defaults', () => {
