@@ -28,13 +28,14 @@ export interface ClientHint {
 
 /**
  * An app's identity hook: the caller of `request` as the app knows it (from its own session, JWT
- * or tenant header), or `undefined` to let Tollgate decide (an API key, else the client address).
+ * or tenant header), or `undefined` (or `null`) to let Tollgate decide (an API key, else the
+ * client address).
  * A `GraphQLError` it throws answers the request unchanged (the app's own 401 for an expired
  * token, with `extensions.http.status`); a malformed hint is a bug of the app and answers 500.
  */
 export type IdentifyClient = (
   request: IncomingMessage,
-) => ClientHint | undefined | Promise<ClientHint | undefined>;
+) => ClientHint | null | undefined | Promise<ClientHint | null | undefined>;
 
 /** Options of {@link createIdentify}. */
 export interface IdentifyOptions {
@@ -212,7 +213,7 @@ export function createIdentify(options: IdentifyOptions): Identify {
   ): Promise<ClientIdentity | undefined> => {
     // A GraphQLError of the hook (the app's own 401) propagates as it is: Apollo answers it.
     const hint = await hook(request);
-    if (hint === undefined) return undefined;
+    if (hint === undefined || hint === null) return undefined;
     try {
       return identityOfHint(hint);
     } catch (error) {

@@ -58,8 +58,11 @@ describe("the app's identity hook", () => {
     await expect(identify(request())).resolves.toEqual({ id: 'app:acme', tier: 'pro' });
   });
 
-  it('hands over to the key, then to the address, when it returns undefined', async () => {
-    const { identify } = build(() => undefined);
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+  ])('hands over to the key, then to the address, when it returns %s', async (_, nobody) => {
+    const { identify } = build(() => nobody);
     await expect(identify(request())).resolves.toEqual({ id: 'ip:192.0.2.1', tier: 'anonymous' });
     await expect(identify(request({ 'x-api-key': 'not-a-key' }))).rejects.toMatchObject({
       extensions: { code: 'UNAUTHENTICATED' },
