@@ -15,6 +15,13 @@ export interface DeadlineOptions {
   lastHeardAt?: () => number;
   /** The longest wait however much the other side answers meanwhile, in idle ms. Default 10 × `timeoutMs`. */
   maxIdleMs?: number;
+  /**
+   * The longest wait however busy this process is, in ms of wall time: a process saturated by
+   * other work while the other side hangs still gives up (and requests do not pile up on a hung
+   * Redis). Default 50 × `timeoutMs`, far past any burst (a thousand requests at once keep a
+   * process busy about a second).
+   */
+  maxWaitMs?: number;
 }
 
 /**
@@ -36,7 +43,7 @@ export function idleClockMs(): number {
  * declared late before the process has been idle for `timeoutMs` while waiting for it. (A reply
  * can be late because our own write went out late, or because it waits unread in the socket: both
  * only happen while the process is busy.) Deciding without Redis because our own process was busy
- * would split one client's limits between Redis and the fallback.
+ * would split one client's limits between Redis and the fallback. Only `maxWaitMs` is wall time.
  */
 export function withDeadline<T>(
   promise: Promise<T>,
@@ -44,13 +51,19 @@ export function withDeadline<T>(
   options: DeadlineOptions = {},
 ): Promise<Outcome<T>> {
   const maxIdleMs = options.maxIdleMs ?? timeoutMs * 10;
+  const maxWaitMs = options.maxWaitMs ?? timeoutMs * 50;
   const startedAt = idleClockMs();
+  const startedWallAt = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Outcome<T>>((resolve) => {
     const check = () => {
       const now = idleClockMs();
       const silentFrom = Math.max(startedAt, options.lastHeardAt?.() ?? startedAt);
-      const leftMs = Math.min(timeoutMs - (now - silentFrom), maxIdleMs - (now - startedAt));
+      const leftMs = Math.min(
+        timeoutMs - (now - silentFrom),
+        maxIdleMs - (now - startedAt),
+        maxWaitMs - (performance.now() - startedWallAt),
+      );
       if (leftMs > 0) {
         // At least a millisecond: the idle clock only moves once the loop gets to wait.
         timer = setTimeout(check, Math.max(1, Math.ceil(leftMs)));

@@ -62,8 +62,8 @@ export function createRedisClient(options: RedisConnectionOptions): Redis | Clus
         enableOfflineQueue: false,
         clusterRetryStrategy: reconnectDelayMs,
         // A moved slot or a failover is retried inside the limiter's deadline, not beyond it.
-        retryDelayOnFailover: Math.min(100, timeoutMs),
-        retryDelayOnClusterDown: Math.min(100, timeoutMs),
+        retryDelayOnFailover: 0,
+        retryDelayOnClusterDown: 0,
         retryDelayOnTryAgain: Math.min(100, timeoutMs),
         slotsRefreshTimeout: Math.max(1000, timeoutMs * 10),
       }),

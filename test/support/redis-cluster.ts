@@ -19,6 +19,10 @@ export interface RedisCluster {
   readonly nodes: ReadonlyArray<{ host: string; port: number }>;
   /** `host:port,host:port,host:port`, the value of `REDIS_CLUSTER_NODES`. */
   readonly nodesEnv: string;
+  /** Kills master `index` (SIGKILL: its data is gone); the other masters go on serving their slots. */
+  stopNode(index: number): Promise<void>;
+  /** Starts master `index` again on its port, empty, with its slots (from its nodes.conf). */
+  startNode(index: number): Promise<void>;
   /** Stops every node and removes their files. */
   stop(): Promise<void>;
 }
@@ -26,7 +30,8 @@ export interface RedisCluster {
 /**
  * Starts three `redis-server --cluster-enabled yes` on free ports (persistence off, files in a
  * temporary folder), joins them with `redis-cli --cluster create … --cluster-replicas 0`, and
- * waits until every node reports `cluster_state:ok`.
+ * waits until every node reports `cluster_state:ok`. As the README advises for Tollgate,
+ * `cluster-require-full-coverage no`: a master that fails takes only its own slots down.
  */
 export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-cluster-'));
@@ -52,7 +57,25 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     throw error;
   }
   const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
-  return { nodes, nodesEnv: nodes.map(({ host, port }) => `${host}:${port}`).join(','), stop };
+  const portOf = (index: number) => {
+    const port = ports[index];
+    if (port === undefined) throw new RangeError(`no master ${index}: the cluster has ${ports.length}`);
+    return port;
+  };
+  return {
+    nodes,
+    nodesEnv: nodes.map(({ host, port }) => `${host}:${port}`).join(','),
+    stopNode: async (index) => {
+      portOf(index);
+      const child = children[index];
+      if (child) await kill(child);
+    },
+    startNode: async (index) => {
+      children[index] = await startNode(portOf(index), dir);
+      await waitForClusterOk(portOf(index));
+    },
+    stop,
+  };
 }
 
 async function startNode(port: number, dir: string): Promise<ChildProcess> {
@@ -72,6 +95,8 @@ async function startNode(port: number, dir: string): Promise<ChildProcess> {
       '--save',
       '',
       '--appendonly',
+      'no',
+      '--cluster-require-full-coverage',
       'no',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -1,6 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientKeyPattern } from '../../../src/limiter/keys.js';
+import { clusterSlot } from '../../../src/limiter/cluster-slot.js';
+import { bucketKey, clientKeyPattern } from '../../../src/limiter/keys.js';
 import { createRedisClient, waitUntilReady } from '../../../src/limiter/redis-connection.js';
 import { RedisStore } from '../../../src/limiter/redis-store.js';
 import { type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
@@ -32,6 +33,29 @@ describe('RedisStore on a three-master cluster', () => {
     expect(info).toContain('cluster_state:ok');
     expect(info).toContain('cluster_size:3');
     expect(client.nodes('master')).toHaveLength(3);
+  });
+
+  it('computes the slot of a key as Redis does, and names the master that holds a client’s keys', async () => {
+    const keys = [
+      '123456789',
+      bucketKey('ip:203.0.113.7'),
+      bucketKey('key:αβγ'),
+      'a{}b',
+      'x{y}z{w}',
+      '{}',
+      'é{}{x}',
+    ];
+    for (const key of keys) expect(clusterSlot(key)).toBe(await client.cluster('KEYSLOT', key));
+    const store = new RedisStore(client);
+    const of = `node-of-${Date.now()}`;
+    await store.charge({
+      client: of,
+      bucket: { capacityMilli: 10_000, refillMilliPerSec: 1 },
+      costMilli: 1000,
+      windows: [],
+    });
+    const holder = client.nodes('master')[(await keysPerNode(client, of)).indexOf(1)];
+    expect(store.nodeOf(of)).toBe(`${holder?.options.host}:${holder?.options.port}`);
   });
 
   it("keeps one client's bucket and windows on one node, so one script decides", async () => {

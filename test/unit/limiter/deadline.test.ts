@@ -41,6 +41,16 @@ describe('withDeadline', () => {
     expect(outcome).toEqual({ kind: 'value', value: 'answered' });
   });
 
+  it('still gives up by maxWaitMs of wall time when the process stays saturated and the other side is silent', async () => {
+    const busy = busyFor(TIMEOUT_MS * 30);
+    const started = performance.now();
+    const outcome = await withDeadline(new Promise(() => {}), TIMEOUT_MS, { maxWaitMs: TIMEOUT_MS * 5 });
+    expect(outcome).toEqual({ kind: 'timeout' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS * 5);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS * 30);
+    await busy;
+  });
+
   it('reads a reply that arrived during a stall before judging the deadline', async () => {
     // Start in the check phase: the next turn runs the expired timer before the reply.
     await new Promise((resolve) => setImmediate(resolve));
