@@ -82,8 +82,13 @@ export class PrimaryNodes {
     return false;
   }
 
-  /** The node answered in time. A lone late call decided by the fallback is owed: charge it now. */
+  /**
+   * The node answered in time. A call sent before its outage began that answers during it does
+   * not end the outage: only a probe does, once the node took what it is owed. While the node is
+   * in, a lone late call decided by the fallback is owed: charge it now.
+   */
   succeeded(node: NodeHealth): void {
+    if (node.down) return;
     node.breaker.success();
     if (this.options.ledger.owes(node.name) && !this.settling.has(node.name)) {
       this.settling.add(node.name);

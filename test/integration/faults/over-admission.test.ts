@@ -164,8 +164,8 @@ describe('over-admission across a Redis outage: two processes, policy open, keye
       const back = logLines(server, 'redis is back');
       expect(back).toHaveLength(nth);
       expect(back[nth - 1]).toMatchObject({ node: expect.any(String), refused: 0 });
-      expect(back[nth - 1]?.decidedInProcess).toBeGreaterThan(0);
-      expect(back[nth - 1]?.chargedBack).toBeGreaterThan(0);
+      expect(back[nth - 1]?.decidedInProcess, JSON.stringify(back)).toBeGreaterThan(0);
+      expect(back[nth - 1]?.chargedBack, JSON.stringify(back)).toBeGreaterThan(0);
     }
   }
 

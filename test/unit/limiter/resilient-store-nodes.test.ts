@@ -64,6 +64,21 @@ describe('ResilientStore on several nodes (a Cluster)', () => {
     expect(store.state).toBe('fallback');
   });
 
+  it('ends an outage only by a probe, not by a call sent before it began that answers during it', async () => {
+    const { primary, store, backLines } = setup();
+    primary.mode = 'late';
+    const before = charge(store, 'c');
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await charge(store, `other-${i}`);
+    expect(store.state).toBe('fallback');
+    primary.mode = 'ok';
+    primary.release();
+    expect((await before).reservation).toMatch(/^p\./);
+    await sleep(20);
+    expect(store.state).toBe('fallback');
+    expect(backLines()).toEqual([]);
+  });
+
   it('does not take a call for lost while its node keeps answering the calls queued before it', async () => {
     const { primary, store, outageLines } = setup({ nodes: true });
     primary.nodes.set('a', 'serial');
