@@ -193,7 +193,12 @@ export class RedisStore implements LimiterStore {
     return { remainingMilli: result.remainingMilli, fullAfterMs: result.fullAfterMs };
   }
 
+  /** Resolves when Redis answers: on a Cluster, every master (one out means some clients are out). */
   async ping(): Promise<void> {
+    if (isCluster(this.redis)) {
+      await Promise.all(this.redis.nodes('master').map((node) => node.ping()));
+      return;
+    }
     await this.redis.ping();
   }
 

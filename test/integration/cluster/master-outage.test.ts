@@ -8,7 +8,7 @@ import type { ResilientStore } from '../../../src/limiter/resilient-store.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
-import { FAULT_DEADLINE_MS, freshAddress, linesStartingWith } from '../faults/load.js';
+import { FAULT_DEADLINE_MS, freshAddress, linesStartingWith, readiness } from '../faults/load.js';
 
 /** The bookstore's `data` field: `@rateLimit(max: 5, window: "60s")`. */
 const DATA_MAX = 5;
@@ -117,8 +117,10 @@ describe('one master of a three-master Cluster killed under load', () => {
         Array(4).fill('fallback'),
       );
     }
-    // One outage line per server, naming the dead master; none for the others.
+    // One outage line per server, naming the dead master; none for the others. Not ready: some
+    // clients are decided without Redis, or refused.
     for (const server of [...open, ...closed]) {
+      expect(await readiness(server.url)).toBe(503);
       expect(linesStartingWith(server.logs, 'redis is unavailable').map((line) => line.node)).toEqual([
         killed,
       ]);
@@ -139,6 +141,7 @@ describe('one master of a three-master Cluster killed under load', () => {
       await sleep(200);
     }
     for (const server of servers) {
+      expect(await readiness(server.url)).toBe(200);
       const back = linesStartingWith(server.logs, 'redis is back');
       expect(back).toHaveLength(1);
       expect(back[0]).toMatchObject({ node: killed, outageMs: expect.any(Number) });
