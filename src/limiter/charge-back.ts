@@ -1,7 +1,7 @@
 import { withDeadline } from './deadline.js';
 import type { LimiterStore, SettleRequest } from './store.js';
 
-/** Settle calls in flight at once: the debt of many clients goes out in a few pipelined writes. */
+/** Settle calls in flight at once, by default: the debt of many clients goes out in a few pipelined writes. */
 const BATCH = 200;
 
 /** Options of {@link chargeBack}. */
@@ -13,6 +13,10 @@ export interface ChargeBackOptions {
   lastHeardAt: () => number;
   /** Spending that was certainly not charged (the call failed): the caller keeps it for later. */
   onNotCharged: (settles: SettleRequest[]) => void;
+  /** A settle that missed its deadline was charged after all. */
+  onChargedLate: () => void;
+  /** Settle calls in flight at once. Default 200. */
+  batch?: number;
 }
 
 /**
@@ -23,15 +27,16 @@ export interface ChargeBackOptions {
  * is worse than waiting.
  */
 export async function chargeBack(options: ChargeBackOptions): Promise<number> {
-  const { primary, settles, timeoutMs, lastHeardAt, onNotCharged } = options;
+  const { primary, settles, timeoutMs, lastHeardAt, onNotCharged, onChargedLate } = options;
+  const size = options.batch ?? BATCH;
   let charged = 0;
-  for (let first = 0; first < settles.length; first += BATCH) {
-    const batch = settles.slice(first, first + BATCH);
+  for (let first = 0; first < settles.length; first += size) {
+    const batch = settles.slice(first, first + size);
     const outcomes = await Promise.all(
       batch.map((settle) => {
         const pending = primary.settle(settle);
         return withDeadline(pending, timeoutMs, { lastHeardAt }).then((outcome) => {
-          if (outcome.kind === 'timeout') pending.catch(() => onNotCharged([settle]));
+          if (outcome.kind === 'timeout') pending.then(onChargedLate, () => onNotCharged([settle]));
           return outcome.kind;
         });
       }),
@@ -39,7 +44,7 @@ export async function chargeBack(options: ChargeBackOptions): Promise<number> {
     charged += outcomes.filter((kind) => kind === 'value').length;
     const failed = batch.filter((_, i) => outcomes[i] === 'error');
     if (failed.length > 0 || outcomes.includes('timeout')) {
-      onNotCharged([...failed, ...settles.slice(first + BATCH)]);
+      onNotCharged([...failed, ...settles.slice(first + size)]);
       break;
     }
   }

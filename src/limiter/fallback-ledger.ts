@@ -93,17 +93,22 @@ export class FallbackLedger {
     return { ...request, refundMilli: Math.max(0, refundMilli), windows: elsewhere };
   }
 
-  /** Removes and returns what `node` owes, one request per client, and how many clients were forgotten. */
-  take(node: string): { settles: SettleRequest[]; forgotten: number } {
+  /**
+   * Removes and returns what `node` owes, one request per client, oldest first, for at most `limit`
+   * clients that owe something (clients whose spending came to nothing are dropped on the way), and
+   * how many clients the full ledger forgot.
+   */
+  take(node: string, limit = Number.POSITIVE_INFINITY): { settles: SettleRequest[]; forgotten: number } {
     const group = this.byNode.get(node);
     const forgotten = this.forgottenByNode.get(node) ?? 0;
-    this.byNode.delete(node);
     this.forgottenByNode.delete(node);
-    if (!group) return { settles: [], forgotten };
-    this.clients -= group.size;
-    const now = Date.now();
     const settles: SettleRequest[] = [];
+    if (!group) return { settles, forgotten };
+    const now = Date.now();
     for (const [client, spending] of group) {
+      if (settles.length >= limit) break;
+      group.delete(client);
+      this.clients -= 1;
       const windows = [...spending.windows.values()]
         .map((window) => ({
           name: window.name,
@@ -118,6 +123,7 @@ export class FallbackLedger {
         settles.push({ client, bucket: spending.bucket, debtMilli: spending.debtMilli, windows });
       }
     }
+    if (group.size === 0) this.byNode.delete(node);
     return { settles, forgotten };
   }
 

@@ -108,39 +108,43 @@ export class PrimaryNodes {
   }
 
   /**
-   * Finds out whether an out node is back. The probe is the charge-back itself, when the fallback
-   * admitted something for the node's clients: so the node takes no new charge before it counts
-   * what it is owed (else a client could be served by the fallback and, once more, by a node that
-   * does not know it yet). With nothing owed, a look at the asking client's keys (nothing taken).
+   * Finds out whether an out node is back: by charging it the first client of what the fallback
+   * admitted for its clients (else, with nothing owed, by a look at the asking client's keys), then,
+   * once it answers, the rest. Only when all of it is charged does the node take new charges: else
+   * a client could be served by the fallback and, once more, by a node that does not know it yet.
+   * (A hung node is so sent one settle per cooldown, not the whole ledger.)
    */
   private async probe(node: NodeHealth, client: string): Promise<void> {
-    let back: boolean;
-    if (this.options.ledger.owes(node.name)) {
-      back = await this.settleOwed(node);
-    } else {
+    let result = await this.settleOwed(node, { limit: 1 });
+    if (result === 'nothing') {
       const look = this.options.primary.charge({ client, bucket: null, costMilli: 0, windows: [] });
       const outcome = await withDeadline(look, this.options.timeoutMs);
-      back = outcome.kind === 'value';
+      result = outcome.kind === 'value' ? 'charged' : 'failed';
       if (outcome.kind !== 'value') node.lastError = this.failureOf(outcome);
     }
-    if (back) {
-      node.heard();
-      node.breaker.success();
-    } else {
+    if (result !== 'failed') result = await this.settleOwed(node);
+    if (result === 'failed') {
       node.breaker.failure();
+      return;
     }
+    node.heard();
+    node.breaker.success();
   }
 
   /**
-   * Charges the node what the fallback admitted for its clients (taken from the ledger at once, so
-   * concurrent charge-backs never send the same spending twice). `true` when all of it was charged;
-   * what certainly was not goes back into the ledger.
+   * Charges the node what the fallback admitted for (at most `limit` of) its clients, taken from
+   * the ledger at once, so concurrent charge-backs never send the same spending twice. What
+   * certainly was not charged goes back into the ledger.
    */
-  private async settleOwed(node: NodeHealth): Promise<boolean> {
+  private async settleOwed(
+    node: NodeHealth,
+    options: { limit?: number; batch?: number } = {},
+  ): Promise<'nothing' | 'charged' | 'failed'> {
     const { ledger } = this.options;
-    const { settles, forgotten } = ledger.take(node.name);
+    const { limit, batch } = options;
+    const { settles, forgotten } = ledger.take(node.name, limit);
     node.counts.notChargedBack += forgotten;
-    if (settles.length === 0) return true;
+    if (settles.length === 0) return 'nothing';
     let complete = true;
     const charged = await chargeBack({
       primary: this.options.primary,
@@ -151,10 +155,15 @@ export class PrimaryNodes {
         complete = false;
         ledger.restore(node.name, rest);
       },
+      onChargedLate: () => {
+        node.counts.chargedBack += 1;
+      },
+      ...(batch === undefined ? {} : { batch }),
     });
     node.counts.chargedBack += charged;
-    if (!complete || charged < settles.length) node.lastError = 'a charge-back failed';
-    return complete && charged === settles.length;
+    if (complete && charged === settles.length) return 'charged';
+    node.lastError = 'the charge-back failed';
+    return 'failed';
   }
 
   private onDown(node: NodeHealth): void {
@@ -171,8 +180,9 @@ export class PrimaryNodes {
   private onUp(node: NodeHealth): void {
     this.updateState();
     const outageMs = Date.now() - node.outageStartedAtMs;
-    // What the fallback admitted while the probe ran is owed too; then the outage's last line.
-    const residual = this.settleOwed(node).then(() => {
+    // What the fallback admitted while the probe ran is owed too, sent all at once so that it goes
+    // out before any new charge; then the outage's last line.
+    const residual = this.settleOwed(node, { batch: Number.POSITIVE_INFINITY }).then(() => {
       const { notChargedBack, ...counts } = node.counts;
       this.options.logger.info(
         {

@@ -171,8 +171,14 @@ export class ResilientStore implements LimiterStore {
     return this.degraded(() => this.options.fallback.peek(client, bucket));
   }
 
-  /** Readiness: resolves when the primary answers within the deadline, whatever the policy. */
+  /**
+   * Readiness: resolves when the primary answers within the deadline, whatever the policy; rejects
+   * at once while any of its nodes is out (some clients are decided without it, or refused).
+   */
   async ping(): Promise<void> {
+    if (this.nodes.state !== 'shared') {
+      throw new StoreUnavailableError(`the ${this.kind} store is out for some clients`, this.retryAfterSec);
+    }
     const started = performance.now();
     const outcome = await withDeadline(this.options.primary.ping(), this.timeoutMs);
     this.options.onCall?.('ping', performance.now() - started, outcome.kind === 'value');

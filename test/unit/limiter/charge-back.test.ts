@@ -45,6 +45,19 @@ describe('ResilientStore: what the fallback admitted is charged back', () => {
     expect(primary.done.filter((operation) => operation === 'charge')).toHaveLength(5);
   });
 
+  it('sends a hung node one client’s charge-back per probe, not all it is owed', async () => {
+    const { primary, store } = setup({ cooldownMs: 30 });
+    primary.mode = 'hang';
+    for (let i = 0; i < 8; i++) await charge(store, `c${i}`);
+    const atOutage = primary.calls;
+    for (let probe = 0; probe < 2; probe++) {
+      await sleep(35);
+      await nudge(store);
+      await sleep(40);
+    }
+    expect(primary.calls - atOutage).toBe(2);
+  });
+
   it('goes into debt rather than refusing what the fallback admitted', async () => {
     const { primary, store, backLines } = setup({ cooldownMs: 30 });
     // The client spent its bucket in the primary before the outage.
