@@ -38,6 +38,8 @@ export class NodeHealth {
   /** When the current (or last) outage began, by `Date.now()`. */
   outageStartedAtMs = 0;
   counts: OutageCounts = NodeHealth.noCounts();
+  /** A client whose keys the node holds (the latest asked for): whose keys a probe may look at. */
+  lastClient = '';
 
   constructor(
     readonly name: string,

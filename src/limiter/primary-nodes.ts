@@ -53,7 +53,23 @@ export class PrimaryNodes {
 
   /** The node that holds the client's keys. */
   of(client: string): NodeHealth {
-    const name = this.options.nodeOf(client);
+    const node = this.named(this.options.nodeOf(client));
+    node.lastClient = client;
+    return node;
+  }
+
+  /**
+   * Starts a probe of every out node whose cooldown has passed, without waiting for a request of
+   * its clients: readiness asks, so that an instance taken out of rotation for not being ready
+   * still finds out that Redis is back.
+   */
+  probeOut(): void {
+    for (const node of this.nodes.values()) {
+      if (node.down && node.lastClient !== '') this.admit(node, node.lastClient);
+    }
+  }
+
+  private named(name: string): NodeHealth {
     const known = this.nodes.get(name);
     if (known) return known;
     if (this.nodes.size >= MAX_NODES) {

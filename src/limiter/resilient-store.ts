@@ -173,10 +173,12 @@ export class ResilientStore implements LimiterStore {
 
   /**
    * Readiness: resolves when the primary answers within the deadline, whatever the policy; rejects
-   * at once while any of its nodes is out (some clients are decided without it, or refused).
+   * at once while any of its nodes is out (some clients are decided without it, or refused), and
+   * probes such nodes, so that readiness comes back with Redis even with no requests to do it.
    */
   async ping(): Promise<void> {
     if (this.nodes.state !== 'shared') {
+      this.nodes.probeOut();
       throw new StoreUnavailableError(`the ${this.kind} store is out for some clients`, this.retryAfterSec);
     }
     const started = performance.now();

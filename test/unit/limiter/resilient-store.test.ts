@@ -110,6 +110,20 @@ describe('ResilientStore', () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
+  it('is not ready while the primary is out, and finds it back by readiness checks alone', async () => {
+    const { primary, store, backLines } = setup({ cooldownMs: 30 });
+    primary.mode = 'fail';
+    for (let i = 0; i < 3; i++) await charge(store);
+    primary.mode = 'ok';
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await sleep(35);
+    // No request comes (a load balancer took the instance out): readiness probes by itself.
+    await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+    await vi.waitFor(() => expect(store.state).toBe('shared'));
+    await expect(store.ping()).resolves.toBeUndefined();
+    await vi.waitFor(() => expect(backLines()).toHaveLength(1));
+  });
+
   it('sends the refund of a fallback charge to the fallback, even once the primary is back', async () => {
     const { primary, fallback, store } = setup({ cooldownMs: 0 });
     primary.mode = 'fail';
