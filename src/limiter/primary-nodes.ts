@@ -69,24 +69,6 @@ export class PrimaryNodes {
     }
   }
 
-  private named(name: string): NodeHealth {
-    const known = this.nodes.get(name);
-    if (known) return known;
-    if (this.nodes.size >= MAX_NODES) {
-      for (const [other, node] of this.nodes) {
-        if (!node.down && !this.options.ledger.owes(other)) this.nodes.delete(other);
-      }
-    }
-    const node = new NodeHealth(name, {
-      failureThreshold: this.options.failureThreshold,
-      cooldownMs: this.options.cooldownMs,
-      onDown: (down) => this.onDown(down),
-      onUp: (up) => this.onUp(up),
-    });
-    this.nodes.set(name, node);
-    return node;
-  }
-
   /**
    * May the primary be asked for this client now? Not while its node is out: after each cooldown
    * the asking request starts a probe in the background (see {@link probe}) and, like the others,
@@ -121,6 +103,24 @@ export class PrimaryNodes {
   /** Resolves once no probe or charge-back is under way. */
   async drain(): Promise<void> {
     await Promise.allSettled(this.inFlight);
+  }
+
+  private named(name: string): NodeHealth {
+    const known = this.nodes.get(name);
+    if (known) return known;
+    if (this.nodes.size >= MAX_NODES) {
+      for (const [other, node] of this.nodes) {
+        if (!node.down && !this.options.ledger.owes(other)) this.nodes.delete(other);
+      }
+    }
+    const node = new NodeHealth(name, {
+      failureThreshold: this.options.failureThreshold,
+      cooldownMs: this.options.cooldownMs,
+      onDown: (down) => this.onDown(down),
+      onUp: (up) => this.onUp(up),
+    });
+    this.nodes.set(name, node);
+    return node;
   }
 
   /**
