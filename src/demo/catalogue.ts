@@ -29,6 +29,9 @@ export interface Catalogue {
   addReview(bookId: string, rating: number, body: string): ReviewRecord;
 }
 
+/** The newest reviews a book keeps: the demo's memory stays bounded however many are written. */
+export const MAX_REVIEWS_PER_BOOK = 20;
+
 const ADJECTIVES = ['Silent', 'Crimson', 'Hidden', 'Last', 'Golden', 'Broken', 'Endless', 'Distant'];
 const NOUNS = ['River', 'Garden', 'Archive', 'Harbour', 'Orchard', 'Signal', 'Winter', 'Library'];
 
@@ -74,7 +77,12 @@ export function createCatalogue(): Catalogue {
     reviewsByBook,
     addReview(bookId, rating, body) {
       const review = { id: `review-${++reviewCount}`, bookId, rating, body };
-      reviewsByBook.get(bookId)?.unshift(review);
+      const reviews = reviewsByBook.get(bookId);
+      if (reviews) {
+        reviews.unshift(review);
+        // Newest first: the oldest beyond the cap are dropped.
+        if (reviews.length > MAX_REVIEWS_PER_BOOK) reviews.length = MAX_REVIEWS_PER_BOOK;
+      }
       return review;
     },
   };

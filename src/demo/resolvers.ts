@@ -3,6 +3,9 @@ import { GraphQLError } from 'graphql';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 import { type Catalogue, createCatalogue } from './catalogue.js';
 
+/** The longest review body the demo keeps, in characters (with the per-book cap, a bound on memory). */
+export const MAX_REVIEW_BODY_LENGTH = 1000;
+
 // The demo's one account. A real API would keep salted hashes in a database.
 const ACCOUNTS = new Map([['alice', sha256('wonderland')]]);
 
@@ -37,6 +40,9 @@ export function createBookstoreResolvers(catalogue: Catalogue = createCatalogue(
         if (!bookById(bookId)) throw badInput(`There is no book ${JSON.stringify(bookId)}.`);
         if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) {
           throw badInput('rating must be a whole number from 1 to 5.');
+        }
+        if (input.body.length > MAX_REVIEW_BODY_LENGTH) {
+          throw badInput(`body must be at most ${MAX_REVIEW_BODY_LENGTH} characters.`);
         }
         return catalogue.addReview(bookId, input.rating, input.body);
       },

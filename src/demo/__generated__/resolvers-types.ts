@@ -59,7 +59,7 @@ export type LoginResult = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Review a book. Writes are dearer than reads. */
+  /** Review a book. Writes are dearer than reads. A book keeps its newest 20 reviews. */
   addReview: Review;
   /**
    * Sign in with a user name and password: what an attacker would brute-force. Limited per client,
@@ -163,6 +163,7 @@ export type RateLimit = {
 
 export type Review = {
   __typename?: 'Review';
+  /** At most 1,000 characters; a book keeps its newest 20 reviews. */
   body: Scalars['String']['output'];
   book: Book;
   id: Scalars['ID']['output'];
@@ -182,6 +183,7 @@ export type ReviewEdge = {
 };
 
 export type ReviewInput = {
+  /** At most 1,000 characters; a book keeps its newest 20 reviews. */
   body: Scalars['String']['input'];
   /** 1 to 5. */
   rating: Scalars['Int']['input'];
