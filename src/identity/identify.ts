@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { TIER_NAMES, type TierName } from '../config/index.js';
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import { authFailuresError, unauthenticatedError } from '../errors.js';
+import { withDeadline } from '../limiter/deadline.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
 import { type ParsedApiKey, parseApiKey, secretMatches } from './api-key.js';
@@ -96,11 +97,12 @@ export function createIdentify(options: IdentifyOptions): Identify {
     bearerApiKeys: options.bearerApiKeys ?? DEFAULT_KEY_SOURCES.bearerApiKeys,
   };
   const touchIntervalMs = options.touchIntervalMs ?? 60_000;
+  const lookupTimeoutMs = options.lookupTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS;
   const records = new KeyRecords({
     keyStore,
     cacheMs: options.keyCacheMs ?? 500,
     maxStalenessMs: options.keyMaxStalenessMs ?? 5000,
-    lookupTimeoutMs: options.lookupTimeoutMs ?? DEFAULT_REDIS_TIMEOUT_MS,
+    lookupTimeoutMs,
     logger,
   });
   const lastTouched = new BoundedMap<string, number>(MAX_TOUCHED_KEYS);
@@ -113,7 +115,10 @@ export function createIdentify(options: IdentifyOptions): Identify {
     const batch = pendingTouches;
     pendingTouches = new Map();
     try {
-      await keyStore.touch(batch);
+      // Bounded like every other call to the store: a hung Redis must not hold up a shutdown.
+      const outcome = await withDeadline(keyStore.touch(batch), lookupTimeoutMs);
+      if (outcome.kind === 'timeout') throw new Error('the key store did not answer in time');
+      if (outcome.kind === 'error') throw outcome.error;
       touchesFailing = false;
     } catch (error) {
       pendingTouches = new Map([...batch, ...pendingTouches]);

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { TierName } from '../config/index.js';
+import { closeRedis } from '../limiter/redis-connection.js';
 import type { ApiKeyRecord, KeyStore } from './key-store.js';
 
 const INDEX_KEY = 'tg:keys';
@@ -45,7 +46,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }
 

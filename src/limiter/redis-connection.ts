@@ -97,3 +97,25 @@ export function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Prom
     client.on('ready', onReady);
   });
 }
+
+/** How long closing a connection waits for Redis to confirm, in ms, before it just drops it. */
+export const CLOSE_TIMEOUT_MS = 1000;
+
+/**
+ * Closes a connection politely (`QUIT`) when Redis answers, and drops it when Redis does not
+ * within `timeoutMs`: a frozen or black-holed Redis never answers QUIT, and a shutdown (SIGTERM's
+ * drain, a command-line tool) must not wait on it forever.
+ */
+export async function closeRedis(client: Redis | Cluster, timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const quit = client.quit().then(
+    () => 'quit' as const,
+    () => 'failed' as const,
+  );
+  const outcome = await Promise.race([quit, gaveUp]);
+  clearTimeout(timer);
+  if (outcome !== 'quit') client.disconnect();
+}

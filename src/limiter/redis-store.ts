@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
 import { bucketKey, windowKey } from './keys.js';
+import { closeRedis } from './redis-connection.js';
 import { nextReservation } from './reservation.js';
 import type {
   BucketPolicy,
@@ -203,7 +204,7 @@ export class RedisStore implements LimiterStore {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }
 
