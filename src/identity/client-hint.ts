@@ -28,5 +28,12 @@ export function identityOfHint(hint: unknown): ClientIdentity {
   if (tier !== undefined && !(TIER_NAMES as readonly unknown[]).includes(tier)) {
     throw new Error(`identifyClient returned an unknown tier; give one of ${TIER_NAMES.join(', ')}.`);
   }
-  return { id: `app:${id}`, tier: (tier as TierName | undefined) ?? 'free' };
+  return { id: `app:${escapeBraces(id)}`, tier: (tier as TierName | undefined) ?? 'free' };
+}
+
+// Braces would end a Redis hash tag early, so the limiter's keys turn them into `_`: then the ids
+// `a{b` and `a_b` would share one bucket. Escaping them (and `%`, so that the escape is one-to-one)
+// keeps every app id its own client.
+function escapeBraces(id: string): string {
+  return id.replace(/[%{}]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }

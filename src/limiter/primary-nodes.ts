@@ -233,6 +233,9 @@ export class PrimaryNodes {
 
   private track(work: Promise<unknown>): void {
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    // Never an unhandled rejection (it would end the process): a failure here is a bug to log.
+    void work
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'a node health task failed'))
+      .finally(() => this.inFlight.delete(work));
   }
 }

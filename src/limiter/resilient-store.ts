@@ -250,7 +250,8 @@ export class ResilientStore implements LimiterStore {
         windows,
       })
       .then(
-        () => this.options.logger.debug({ client: request.client }, 'gave back a charge that answered late'),
+        // No client id: an anonymous client's is its address, which logs never hold.
+        () => this.options.logger.debug('gave back a charge that answered late'),
         () => {},
       );
   }

@@ -116,6 +116,13 @@ describe('a hint', () => {
     }
   });
 
+  it('keeps ids that differ only by braces apart (a brace would end the Redis hash tag)', () => {
+    const ids = ['a{b', 'a_b', 'a}b', 'a%7Bb', 'a%b'].map((id) => identityOfHint({ id }).id);
+    expect(new Set(ids).size).toBe(5);
+    expect(ids.every((id) => !/[{}]/.test(id))).toBe(true);
+    expect(identityOfHint({ id: 'alice@example.com' }).id).toBe('app:alice@example.com');
+  });
+
   it('may be 256 characters long and in any tier', () => {
     expect(identityOfHint({ id: 'x'.repeat(256), tier: 'anonymous' })).toEqual({
       id: `app:${'x'.repeat(256)}`,
