@@ -112,6 +112,10 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     logger,
     events: observers.events,
     ...(options.identifyClient ? { identifyClient: options.identifyClient } : {}),
+  }).catch(async (error: unknown) => {
+    // Nothing is left open by a start that failed half-way: an app may catch it and go on.
+    await store.close();
+    throw error;
   });
 
   let closed: Promise<void> | undefined;

@@ -72,7 +72,11 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
       }),
     ],
   });
-  await apollo.start();
+  await apollo.start().catch(async (error: unknown) => {
+    // Apollo never started, so it will never stop and close Tollgate: close it here.
+    await tollgate.close();
+    throw error;
+  });
 
   const appContext = options.context;
   const context = async (request: IncomingMessage): Promise<TollgateContext> => {

@@ -91,10 +91,17 @@ async function start<TAppContext extends BaseContext>(
     logger.info('drained');
     process.exit(0);
   };
+  let url: string;
+  try {
+    url = await server.listen(config.port, config.host);
+  } catch (error) {
+    // Close what was opened (Redis, the key store); the listen error is the one to tell.
+    await server.stop().catch(() => {});
+    throw error;
+  }
+  // Only a server that listens owns the process's signals.
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
-
-  const url = await server.listen(config.port, config.host);
   logger.info({ url }, `Tollgate ready at ${url}`);
   return { url, server };
 }
