@@ -1,4 +1,11 @@
-import { type DocumentNode, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  type ValidationRule,
+  validate,
+} from 'graphql';
 import { ERROR_STATUS, INPUT_LIMIT_CODES, type InputLimitCode } from '../errors.js';
 import { documentLimitRules } from './document-limits.js';
 import { scanDocument } from './document-scan.js';
@@ -133,15 +140,27 @@ function scanOnce(query: string, limits: InputLimits): void {
  */
 function checkBatchedDocument(query: unknown, limits: InputLimits, schema: GraphQLSchema): void {
   if (typeof query !== 'string') return;
+  let checked = batchChecks.get(limits);
+  if (!checked) {
+    checked = { rules: documentLimitRules(limits), passed: new Set() };
+    batchChecks.set(limits, checked);
+  }
+  // Batching clients (Apollo Client's BatchHttpLink) send the same documents again and again.
+  if (checked.passed.has(query)) return;
   const document = parsedOrNull(query, limits);
   if (!document) return;
-  const [error] = validate(schema, document, documentLimitRules(limits));
+  const [error] = validate(schema, document, checked.rules);
   const code = error?.extensions.code;
   if (error && (INPUT_LIMIT_CODES as readonly unknown[]).includes(code)) {
     const limit = typeof error.extensions.limit === 'number' ? error.extensions.limit : undefined;
     throw new RequestRefusal(code as InputLimitCode, error.message, limit);
   }
+  if (checked.passed.size >= MAX_REMEMBERED_DOCUMENTS) checked.passed.clear();
+  checked.passed.add(query);
 }
+
+// The rules, built once, and the batched documents that passed them, per limits (one server).
+const batchChecks = new WeakMap<InputLimits, { rules: ValidationRule[]; passed: Set<string> }>();
 
 /**
  * The repeated selections, checked here as well as by the validation rule (which embedded
