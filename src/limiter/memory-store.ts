@@ -180,6 +180,10 @@ export class MemoryStore implements LimiterStore {
     if (allowed) {
       tokens -= costMicro;
       if (costMicro > 0) this.remember(this.buckets, key, bucketState(tokens, policy, now));
+    } else if (state) {
+      // A refused client is in use too: were it left to age, a flood of new clients would evict
+      // its empty bucket first, and it would start again full.
+      this.remember(this.buckets, key, state);
     }
     return {
       allowed,

@@ -26,6 +26,21 @@ describe('MemoryStore bounds', () => {
     expect(store.size).toBe(3);
   });
 
+  it('keeps a refused client in use: a flood of new clients cannot evict its empty bucket first', async () => {
+    const store = new MemoryStore({ maxKeys: 3 });
+    stores.push(store);
+    const spend = (client: string, costMilli = 4000) =>
+      store.charge({ client, bucket: policy, costMilli, windows: [] });
+    expect((await spend('a', 10_000)).allowed).toBe(true);
+    await spend('b');
+    await spend('c');
+    // `a` is refused (its bucket is empty): that is use, and it moves `a` up.
+    expect((await spend('a')).allowed).toBe(false);
+    await spend('d');
+    expect((await spend('a')).allowed).toBe(false);
+    expect((await store.peek('b', policy)).remainingMilli).toBe(10_000);
+  });
+
   it('refuses a cap that is not a whole number of at least one', () => {
     expect(() => new MemoryStore({ maxKeys: 0 })).toThrow(RangeError);
   });
