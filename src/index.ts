@@ -4,12 +4,13 @@
  *
  * Two ways in: embed Tollgate in your own Apollo Server ({@link createTollgate}, then
  * `tollgate.apolloConfig` and `tollgate.context`), or run Tollgate's whole server around your SDL
- * and resolvers ({@link serve}).
+ * and resolvers ({@link serve}). Beside them: configuration (`loadConfig`), API keys
+ * (`createApiKey`), the CORS headers an app exposes, and the types these take and give.
  */
 
-// Configuration
 export {
   ConfigError,
+  type LogLevel,
   loadConfig,
   TIER_NAMES,
   type TierConfig,
@@ -18,15 +19,15 @@ export {
   type TollgateSettings,
 } from './config/index.js';
 export type { FieldAdmission, RateLimitStatus, TollgateContext } from './context.js';
+export type { RateLimitRule } from './directives/rate-limit.js';
 export { RATE_LIMIT_EXPOSED_HEADERS } from './http/cors.js';
 export { createApiKey } from './identity/api-keys.js';
-// Who is calling
+export type { ProxyHeader, TrustedProxies } from './identity/client-address.js';
 export type { ClientIdentity } from './identity/client-identity.js';
 export type { ClientHint, IdentifyClient } from './identity/identify.js';
 export type { ApiKeyRecord, KeyStore } from './identity/key-store.js';
-// Stores
 export type { LimiterStore } from './limiter/store.js';
-// Logging
+export type { InputLimits } from './limits/limits.js';
 export type { Logger } from './logger.js';
 export type { AppSchemaOptions } from './schema/build-schema.js';
 export { tollgateTypeDefs } from './schema/product-sdl.js';
@@ -37,9 +38,7 @@ export {
   type TollgateServer,
   type TollgateServerOptions,
 } from './serve/create-server.js';
-// Serve
 export { type ServedTollgate, type ServeOptions, serve } from './serve/serve.js';
-// Embed
 export {
   createTollgate,
   type Tollgate,

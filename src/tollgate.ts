@@ -12,10 +12,10 @@ import type { LimiterStore } from './limiter/store.js';
 import { documentLimitRules } from './limits/document-limits.js';
 import { formatLimitError } from './limits/format-limit-error.js';
 import { createLogger, type Logger, wantsPrettyLogs } from './logger.js';
-import { createObservers, storeHooks, type TollgateObservers } from './observe/observers.js';
+import { createObservers, storeHooks } from './observe/observers.js';
 import { FieldGrants } from './plugin/field-grants.js';
 import { createTollgatePlugin } from './plugin/tollgate-plugin.js';
-import { type AppSchemaOptions, buildTollgateSchema, type TollgateSchema } from './schema/build-schema.js';
+import { type AppSchemaOptions, buildTollgateSchema } from './schema/build-schema.js';
 
 /** Options of {@link createTollgate}: the app's schema, and how Tollgate runs beside it. */
 export interface TollgateOptions extends AppSchemaOptions {
@@ -57,8 +57,6 @@ export interface Tollgate {
    * the coded error that answers the request (401 for a bad key, 429 for repeated bad keys).
    */
   context(request: IncomingMessage): Promise<TollgateContext>;
-  /** The schema as built: the app's, with Tollgate's part, `@rateLimit` enforced, prices read. */
-  readonly schema: TollgateSchema;
   readonly config: TollgateConfig;
   readonly logger: Logger;
   /** Where buckets and windows live. */
@@ -67,8 +65,6 @@ export interface Tollgate {
   readonly keyStore: KeyStore;
   /** Prometheus metrics of this Tollgate; serve `registry.metrics()` at your `/metrics`. */
   readonly registry: Registry;
-  /** The events behind the metrics and rejection logs. */
-  readonly observers: TollgateObservers;
   /**
    * Closes the store and the key store. Runs by itself when the ApolloServer using
    * `apolloConfig` stops (after pending refunds are written); call it only if it never started.
@@ -152,13 +148,11 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       // Until the plugin charges the operation, every @rateLimit call would ask the store itself.
       return { client, fieldAdmission: new FieldGrants(client.id, store) };
     },
-    schema,
     config,
     logger,
     store,
     keyStore: identity.keyStore,
     registry: observers.registry,
-    observers,
     close,
   };
 }
