@@ -33,6 +33,9 @@ import {
 /** The deadline of one Redis call, in ms: the default of `redis.timeoutMs` and of the stores. */
 export const DEFAULT_REDIS_TIMEOUT_MS = 100;
 
+/** The header API keys are read from unless configured otherwise (`TOLLGATE_API_KEY_HEADER`). */
+export const DEFAULT_API_KEY_HEADER = 'x-api-key';
+
 /** Size of a list with neither a slicing argument nor `assumedSize`: the default of `cost.defaultListSize`. */
 export const DEFAULT_LIST_SIZE = 10;
 
@@ -304,7 +307,7 @@ export const SETTINGS = {
     apiKeyHeader: setting({
       env: 'TOLLGATE_API_KEY_HEADER',
       json: orNull(STRING),
-      default: 'x-api-key',
+      default: DEFAULT_API_KEY_HEADER,
       parse: headerName,
     }),
     /** Whether `Authorization: Bearer tg_…` is read as a Tollgate key (`TOLLGATE_API_KEY_BEARER`). Default true. */

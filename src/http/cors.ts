@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { DEFAULT_API_KEY_HEADER } from '../config/settings.js';
 
 /**
  * The response headers a page must be allowed to read to pace itself: the bucket, its policy, and
@@ -67,7 +68,7 @@ export function createCorsPolicy(
   origins: readonly string[],
   options: { apiKeyHeader?: string | null } = {},
 ): CorsPolicy {
-  const apiKeyHeader = options.apiKeyHeader === undefined ? 'x-api-key' : options.apiKeyHeader;
+  const apiKeyHeader = options.apiKeyHeader === undefined ? DEFAULT_API_KEY_HEADER : options.apiKeyHeader;
   const anyOrigin = origins.includes('*');
   const allowHeaders = [...(apiKeyHeader ? [apiKeyHeader] : []), ...CORS_ALLOWED_REQUEST_HEADERS];
   const vary = { vary: 'Origin' };

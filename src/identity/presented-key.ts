@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { DEFAULT_API_KEY_HEADER } from '../config/settings.js';
 import { API_KEY_PREFIX } from './api-key.js';
 
 /** Where a request may carry a Tollgate API key. */
@@ -16,7 +17,10 @@ export interface KeySources {
 }
 
 /** The key sources of a server that does not say otherwise: `x-api-key`, and `Bearer tg_…`. */
-export const DEFAULT_KEY_SOURCES: Readonly<KeySources> = { apiKeyHeader: 'x-api-key', bearerApiKeys: true };
+export const DEFAULT_KEY_SOURCES: Readonly<KeySources> = {
+  apiKeyHeader: DEFAULT_API_KEY_HEADER,
+  bearerApiKeys: true,
+};
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 

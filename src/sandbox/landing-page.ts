@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { DEFAULT_API_KEY_HEADER } from '../config/settings.js';
 
 /**
  * The operation Sandbox opens with: a priced query next to the free `rateLimit` field, so a
@@ -29,7 +30,7 @@ export function createLandingPagePlugin(options: {
   apiKeyHeader?: string | null;
 }): ApolloServerPlugin {
   if (!options.enabled) return ApolloServerPluginLandingPageDisabled();
-  const apiKeyHeader = options.apiKeyHeader === undefined ? 'x-api-key' : options.apiKeyHeader;
+  const apiKeyHeader = options.apiKeyHeader === undefined ? DEFAULT_API_KEY_HEADER : options.apiKeyHeader;
   return ApolloServerPluginLandingPageLocalDefault({
     embed: {
       // The server is fixed; the developer explores this one, not another.
