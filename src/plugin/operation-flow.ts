@@ -72,8 +72,10 @@ export type OperationState =
       readonly kind: 'served';
       readonly price: Price;
       readonly bucket: Bucket;
-      /** The bucket charge to refund; `null` when nothing was taken (measure mode, over budget). */
-      readonly reservation: string | null;
+      /** The charge whose unused grants (and, when `bucketCharged`, points) go back after the response. */
+      readonly reservation: string;
+      /** Whether the price was taken from the bucket: not in measure mode over budget (windows only). */
+      readonly bucketCharged: boolean;
       readonly grants: FieldGrants;
     }
   | {
@@ -199,7 +201,7 @@ async function charge(
     flow.events.fieldRefused?.({ coordinate: rule.coordinate, tier: price.tierName, client });
   if (charged.allowed) {
     const grants = grantsFor(client, flow.store, windows, charged.windows, onRefused);
-    return { kind: 'served', price, bucket, reservation: charged.reservation, grants };
+    return { kind: 'served', price, bucket, reservation: charged.reservation, bucketCharged: true, grants };
   }
   const retryAfterSec = wholeSeconds(charged.retryAfterMs);
   if (flow.enforce) return { kind: 'throttled', price, bucket, retryAfterSec };
@@ -209,7 +211,15 @@ async function charge(
   );
   const windowsOnly = await flow.store.charge({ client, bucket: null, costMilli: 0, windows: takes });
   const grants = grantsFor(client, flow.store, windows, windowsOnly.windows, onRefused);
-  return { kind: 'served', price, bucket, reservation: null, grants };
+  // Nothing taken from the bucket, but the windows' grants were: the unused ones go back.
+  return {
+    kind: 'served',
+    price,
+    bucket,
+    reservation: windowsOnly.reservation,
+    bucketCharged: false,
+    grants,
+  };
 }
 
 /**
@@ -290,8 +300,8 @@ function actualCostOf(
 
 /** Gives back, after the response, what a charged operation did not use; returns the points. */
 function refundUnused(flow: FlowConfig, client: string, state: OperationState, actual: number): number {
-  if (state.kind !== 'served' || state.reservation === null) return 0;
-  const points = Math.max(0, state.price.estimatedCost - actual);
+  if (state.kind !== 'served') return 0;
+  const points = state.bucketCharged ? Math.max(0, state.price.estimatedCost - actual) : 0;
   const { tier } = state.price;
   flow.refunds.refundLater({
     client,
