@@ -11,6 +11,17 @@ export interface LoggerOptions {
   pretty?: boolean;
 }
 
+/**
+ * The logger Tollgate uses when an app gives none: JSON lines on stdout at the configured level,
+ * human-readable on a terminal outside production.
+ */
+export function defaultLogger(config: { log: { level: string }; production: boolean }): Logger {
+  return createLogger({
+    level: config.log.level,
+    pretty: wantsPrettyLogs(process.stdout.isTTY, config.production),
+  });
+}
+
 /** Whether logs should be human-readable: on a terminal, outside production. */
 export function wantsPrettyLogs(stdoutIsTty: boolean | undefined, production: boolean): boolean {
   return Boolean(stdoutIsTty) && !production;

@@ -11,7 +11,7 @@ import { createLimiterStore } from './limiter/create-store.js';
 import type { LimiterStore } from './limiter/store.js';
 import { documentLimitRules } from './limits/document-limits.js';
 import { formatLimitError } from './limits/format-limit-error.js';
-import { createLogger, type Logger, wantsPrettyLogs } from './logger.js';
+import { defaultLogger, type Logger } from './logger.js';
 import { createObservers, storeHooks } from './observe/observers.js';
 import { FieldGrants } from './plugin/field-grants.js';
 import { createTollgatePlugin } from './plugin/tollgate-plugin.js';
@@ -84,12 +84,7 @@ export interface Tollgate {
  */
 export async function createTollgate(options: TollgateOptions): Promise<Tollgate> {
   const config = options.config ?? loadConfig();
-  const logger =
-    options.logger ??
-    createLogger({
-      level: config.log.level,
-      pretty: wantsPrettyLogs(process.stdout.isTTY, config.production),
-    });
+  const logger = options.logger ?? defaultLogger(config);
   // The schema first: a mistake in it is the likeliest start-up failure, and costs no connection.
   const schema = buildTollgateSchema({
     typeDefs: options.typeDefs,

@@ -1,6 +1,6 @@
 import type { BaseContext } from '@apollo/server';
 import { loadConfig } from '../config/index.js';
-import { createLogger, wantsPrettyLogs } from '../logger.js';
+import { defaultLogger } from '../logger.js';
 import { safeConfig } from '../observe/safe-config.js';
 import { createTollgate, type TollgateOptions } from '../tollgate.js';
 import { type AppContext, createTollgateServer, type TollgateServer } from './create-server.js';
@@ -48,12 +48,7 @@ async function start<TAppContext extends BaseContext>(
   options: ServeOptions<TAppContext>,
 ): Promise<ServedTollgate> {
   const config = options.config ?? loadConfig();
-  const logger =
-    options.logger ??
-    createLogger({
-      level: config.log.level,
-      pretty: wantsPrettyLogs(process.stdout.isTTY, config.production),
-    });
+  const logger = options.logger ?? defaultLogger(config);
   logger.info({ config: safeConfig(config) }, 'effective configuration');
   const tollgate = await createTollgate({ ...options, config, logger });
   const { store } = tollgate;
