@@ -55,17 +55,10 @@ export class FallbackLedger {
     request.windows.forEach((window, i) => {
       const count = result.windows[i]?.granted ?? 0;
       if (count === 0) return;
-      const id = windowId(window.name, window.owner);
-      const calls = spending.windows.get(id) ?? {
-        name: window.name,
-        owner: window.owner,
-        windowMs: window.windowMs,
-        calls: [],
-      };
+      const calls = windowRecord(spending, window);
       // Calls that have left the window are owed nothing: this keeps at most `max` per window.
       calls.calls = calls.calls.filter((call) => call.atMs > now - window.windowMs);
       for (let n = 0; n < count; n++) calls.calls.push({ atMs: now, member: `${result.reservation}:${n}` });
-      spending.windows.set(id, calls);
     });
   }
 
@@ -135,16 +128,9 @@ export class FallbackLedger {
       spending.bucket = settle.bucket ?? spending.bucket;
       spending.debtMilli += settle.debtMilli;
       for (const window of settle.windows) {
-        const id = windowId(window.name, window.owner);
-        const calls = spending.windows.get(id) ?? {
-          name: window.name,
-          owner: window.owner,
-          windowMs: window.windowMs,
-          calls: [],
-        };
+        const calls = windowRecord(spending, window);
         calls.calls.push(...window.calls.map((call) => ({ atMs: now - call.ageMs, member: call.member })));
         calls.calls.sort((a, b) => a.atMs - b.atMs);
-        spending.windows.set(id, calls);
       }
     }
   }
@@ -178,4 +164,18 @@ export class FallbackLedger {
 
 function windowId(name: string, owner: string | undefined): string {
   return owner === undefined ? name : `${name}\u0000${owner}`;
+}
+
+/** The spending of one window of a client, created (and kept) on first use. */
+function windowRecord(
+  spending: ClientSpending,
+  window: { name: string; owner?: string | undefined; windowMs: number },
+): WindowSpending {
+  const id = windowId(window.name, window.owner);
+  let record = spending.windows.get(id);
+  if (!record) {
+    record = { name: window.name, owner: window.owner, windowMs: window.windowMs, calls: [] };
+    spending.windows.set(id, record);
+  }
+  return record;
 }
