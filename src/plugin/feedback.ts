@@ -66,21 +66,32 @@ export function throttleStatus(
 }
 
 /**
- * The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers) for a bucket, as
- * Structured Fields: the policy is named after the tier; `q` is the capacity in points and `w`
- * the seconds a full refill takes; `r` is the points remaining, `t` the seconds until full.
+ * The vendor parameter that names the quota unit of a `RateLimit-Policy`. The draft's own `qu`
+ * takes only registered units (`requests`, `content-bytes`, `concurrent-requests`) and points are
+ * not one; the draft asks service-specific parameters to carry a vendor prefix.
+ */
+const QUOTA_UNIT_PARAMETER = 'tollgate-qu';
+
+/**
+ * The IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-11) for a bucket, as
+ * Structured Fields: the policy is named after the tier; `q` is the capacity, `w` the seconds a
+ * full refill takes, and `tollgate-qu="points"` the unit; `r` is the points remaining. `t` is the
+ * seconds until the bucket is full again, except on a 429 (`retryAfterSec` given): there it is
+ * the seconds until the refused cost fits, the same moment `Retry-After` names.
  */
 export function rateLimitHeaders(
   tierName: string,
   tier: TierConfig,
   status: ThrottleStatus,
+  retryAfterSec?: number,
 ): Record<'RateLimit-Policy' | 'RateLimit', string> {
   const policy = `"${tierName}"`;
   const refillSeconds = Math.ceil(tier.capacity / tier.refillPerSec);
   const fullAfterMs = ((tier.capacity - status.currentlyAvailable) / tier.refillPerSec) * 1000;
+  const effectiveWindowSec = retryAfterSec ?? wholeSeconds(fullAfterMs);
   return {
-    'RateLimit-Policy': `${policy};q=${Math.floor(tier.capacity)};w=${refillSeconds}`,
-    RateLimit: `${policy};r=${Math.max(0, status.currentlyAvailable)};t=${wholeSeconds(fullAfterMs)}`,
+    'RateLimit-Policy': `${policy};q=${Math.floor(tier.capacity)};w=${refillSeconds};${QUOTA_UNIT_PARAMETER}="points"`,
+    RateLimit: `${policy};r=${Math.max(0, status.currentlyAvailable)};t=${effectiveWindowSec}`,
   };
 }
 
@@ -94,6 +105,8 @@ export interface Feedback {
   remainingMilli: number | null;
   /** Points about to be refunded (estimate − actual), 0 when nothing was taken. */
   refundPoints: number;
+  /** The `Retry-After` of a 429 answer, which `t` then repeats; absent on any other answer. */
+  retryAfterSec?: number;
 }
 
 /** Sets `extensions.cost` and the RateLimit headers: the bucket as it stands once refunded. */
@@ -104,7 +117,12 @@ export function tellClient(response: GraphQLResponse, feedback: Feedback): void 
   };
   if (feedback.remainingMilli !== null) {
     cost.throttleStatus = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
-    const headers = rateLimitHeaders(feedback.tierName, feedback.tier, cost.throttleStatus);
+    const headers = rateLimitHeaders(
+      feedback.tierName,
+      feedback.tier,
+      cost.throttleStatus,
+      feedback.retryAfterSec,
+    );
     for (const [name, value] of Object.entries(headers)) response.http.headers.set(name, value);
   }
   const body = response.body;

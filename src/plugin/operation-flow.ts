@@ -29,6 +29,7 @@ import { type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
 import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
+import { leaveBatch } from './batch-status.js';
 import { executeDryRun, isDryRun } from './dry-run.js';
 import { bucketPolicy, rateLimitStatus, tellClient, wholeSeconds } from './feedback.js';
 import { type FieldGrants, grantsFor, plannedWindows } from './field-grants.js';
@@ -132,6 +133,7 @@ export function operationListener(flow: FlowConfig): GraphQLRequestListener<Toll
 
     async willSendResponse(rc) {
       if (state) settle(flow, rc, state);
+      if (rc.requestIsBatched) leaveBatch(rc.response.http, state?.kind === 'throttled' ? state : undefined);
     },
   };
 }
@@ -246,7 +248,8 @@ async function orUnavailable(
 /**
  * Apollo answers a batch with one HTTP status and one set of headers: an operation's refusal must
  * not turn the whole batch into a 429 (a client would retry, and pay again for, the operations that
- * were served). In a batch the refusal stays in that operation's `errors` only.
+ * were served). In a batch the refusal stays in that operation's `errors` only; a batch whose every
+ * operation was throttled is answered 429 once all are settled (`batch-status.ts`).
  */
 function forRequest(rc: GraphQLRequestContext<TollgateContext>, error: GraphQLError): GraphQLError {
   if (!rc.requestIsBatched) return error;
@@ -270,6 +273,8 @@ function settle(
     actualCost: actual,
     remainingMilli: 'bucket' in state ? state.bucket.remainingMilli : null,
     refundPoints,
+    // A 429's `t` names the moment its Retry-After does (a batch's is set once all are settled).
+    ...(state.kind === 'throttled' && !rc.requestIsBatched ? { retryAfterSec: state.retryAfterSec } : {}),
   });
   flow.events.operation?.({
     outcome: state.kind,

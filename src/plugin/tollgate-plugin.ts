@@ -6,6 +6,7 @@ import type { RateLimitRule } from '../directives/rate-limit.js';
 import type { LimiterStore } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { TollgateEvents } from '../observe/events.js';
+import { joinBatch } from './batch-status.js';
 import { type FlowConfig, operationListener } from './operation-flow.js';
 import { createRefunds } from './refunds.js';
 
@@ -66,7 +67,9 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
       };
     },
 
-    async requestDidStart(): Promise<GraphQLRequestListener<TollgateContext>> {
+    async requestDidStart(rc): Promise<GraphQLRequestListener<TollgateContext>> {
+      // Synchronous, before any await: every operation of a batch is counted before one can finish.
+      if (rc.requestIsBatched) joinBatch(rc.response.http);
       return operationListener(flow);
     },
   };

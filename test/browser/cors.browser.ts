@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       assert.equal(first.status, 200);
       assert.ok(first.body.data, 'the page could not read the data');
       assert.match(first.rateLimit ?? '', /^"free";r=997;t=\d+$/);
-      assert.match(first.rateLimitPolicy ?? '', /^"free";q=1000;w=\d+$/);
+      assert.match(first.rateLimitPolicy ?? '', /^"free";q=1000;w=\d+;tollgate-qu="points"$/);
     });
     check('…and only what is exposed: the browser hides the Date header from it', () => {
       assert.equal(first.kind === 'read' && first.date, null);

@@ -54,7 +54,7 @@ describe('the README walkthrough, run as written against `npm start`', () => {
 
   it('prices the books query at 80, charges its actual 68, and says so in the headers', async () => {
     const output = await runBlock(1);
-    expect(output).toContain('ratelimit-policy: "anonymous";q=500;w=20');
+    expect(output).toContain('ratelimit-policy: "anonymous";q=500;w=20;tollgate-qu="points"');
     expect(output).toMatch(/ratelimit: "anonymous";r=4\d\d;t=3/);
     expect(output).toContain('"requestedQueryCost":80,"actualQueryCost":68');
   });

@@ -46,7 +46,7 @@ describe('API keys across server processes', () => {
     });
     expect(served.status).toBe(200);
     expect(served.body.extensions?.cost).toMatchObject({ throttleStatus: { maximumAvailable: 7777 } });
-    expect(served.headers['ratelimit-policy']).toBe('"pro";q=7777;w=16');
+    expect(served.headers['ratelimit-policy']).toBe('"pro";q=7777;w=16;tollgate-qu="points"');
     // The second process has the key in its cache too, so the revocation must outlive a cached copy.
     const bearer = { authorization: `Bearer ${key}` };
     expect((await postGraphQL(second.url, '{ rateLimit { cost } }', { headers: bearer })).status).toBe(200);

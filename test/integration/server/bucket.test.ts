@@ -49,7 +49,7 @@ describe.each(['redis', 'memory'] as const)('the token bucket on the %s store', 
       actualQueryCost: 60,
       throttleStatus: { maximumAvailable: 100, currentlyAvailable: 40, restoreRate: 10 },
     });
-    expect(answer.headers['ratelimit-policy']).toBe('"free";q=100;w=10');
+    expect(answer.headers['ratelimit-policy']).toBe('"free";q=100;w=10;tollgate-qu="points"');
     expect(answer.headers.ratelimit).toBe('"free";r=40;t=6');
   });
 
