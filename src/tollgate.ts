@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, CSRFPreventionOptions } from '@apollo/server';
 import type { GraphQLFormattedError, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
 import type { Registry } from 'prom-client';
 import { loadConfig, type TollgateConfig } from './config/index.js';
@@ -45,6 +45,23 @@ export interface TollgateApolloConfig {
   parseOptions: ParseOptions;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   introspection: boolean;
+  /** Apollo's CSRF prevention, on, with the API key header counted as one that forces a preflight. */
+  csrfPrevention: CSRFPreventionOptions;
+}
+
+/** The headers Apollo's CSRF prevention accepts by default (its `recommendedCsrfPreventionRequestHeaders`). */
+const APOLLO_CSRF_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'] as const;
+
+/**
+ * Apollo refuses a request a page of another site could send without a CORS preflight (a GET, or
+ * a POST with a "simple" content type) unless it carries one of these headers. A custom header
+ * such as the API key header cannot be sent cross-site without a preflight, so a request carrying
+ * it is no forgery: a GET with a key (urql's default) is served, and a bad key meets identity
+ * (401) instead of the CSRF refusal. `Authorization` is not added: a browser can attach it by
+ * itself (HTTP authentication), which is what CSRF feeds on.
+ */
+function csrfPreventionFor(apiKeyHeader: string | null): CSRFPreventionOptions {
+  return { requestHeaders: [...APOLLO_CSRF_HEADERS, ...(apiKeyHeader ? [apiKeyHeader] : [])] };
 }
 
 /** Tollgate built for one API: see {@link createTollgate}. */
@@ -136,6 +153,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       formatError: formatLimitError,
       // Set explicitly so the operator's setting wins over Apollo's NODE_ENV default.
       introspection: config.explorer.introspection,
+      csrfPrevention: csrfPreventionFor(config.identity.apiKeyHeader),
     },
     async context(request) {
       // First of all: a bad key is answered (401) before anything is parsed or priced.
