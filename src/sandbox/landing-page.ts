@@ -1,7 +1,8 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLServerListener, LandingPage } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { DEFAULT_API_KEY_HEADER } from '../config/settings.js';
+import { offlineHelpHtml, type SandboxExample } from './offline-help.js';
 
 /**
  * The operation Sandbox opens with: a priced query next to the free `rateLimit` field, so a
@@ -21,17 +22,21 @@ query Books {
  * The landing page `GET /graphql` answers to a browser (`Accept: text/html`): Apollo Sandbox,
  * embedded and pointed at the page's own URL (Apollo's page takes `window.location.href` as the
  * endpoint, so it follows whatever host and port the server is reached on), with the API-key
- * header listed and empty, ready to fill in. Disabled, Apollo serves no page and such a GET is
- * answered as a GraphQL request (400: no query).
+ * header listed and empty, ready to fill in. Where Sandbox cannot load (no network to Apollo's
+ * CDN), the page shows Tollgate's own help instead of Apollo's "you might be offline": the
+ * endpoint, the key header, a curl command and the example's price. Disabled, Apollo serves no
+ * page and such a GET is answered as a GraphQL request (400: no query).
  */
 export function createLandingPagePlugin(options: {
   enabled: boolean;
   /** The header API keys are read from, listed empty in Sandbox; `null` lists none. Default `x-api-key`. */
   apiKeyHeader?: string | null;
+  /** The offline page's example and its price (`priceSandboxExample`). Default: no price shown. */
+  example?: SandboxExample;
 }): ApolloServerPlugin {
   if (!options.enabled) return ApolloServerPluginLandingPageDisabled();
   const apiKeyHeader = options.apiKeyHeader === undefined ? DEFAULT_API_KEY_HEADER : options.apiKeyHeader;
-  return ApolloServerPluginLandingPageLocalDefault({
+  const sandbox = ApolloServerPluginLandingPageLocalDefault({
     embed: {
       // The server is fixed; the developer explores this one, not another.
       endpointIsEditable: false,
@@ -44,4 +49,37 @@ export function createLandingPagePlugin(options: {
     // Keys travel in a header, never in cookies: a page of another site must not spend them.
     includeCookies: false,
   });
+  return {
+    async serverWillStart(service) {
+      const listener = (await sandbox.serverWillStart?.(service)) as GraphQLServerListener;
+      return {
+        async renderLandingPage() {
+          const page = (await listener.renderLandingPage?.()) as LandingPage;
+          return {
+            html: async () => {
+              const html = typeof page.html === 'string' ? page.html : await page.html();
+              return withOfflineHelp(html, apiKeyHeader, options.example);
+            },
+          };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Apollo's page with its offline notice (the `fallback` block Sandbox covers once it loads)
+ * replaced by Tollgate's help. The page's Content-Security-Policy admits only scripts and styles
+ * carrying its nonce, so the help's carry the same.
+ */
+function withOfflineHelp(
+  html: string,
+  apiKeyHeader: string | null,
+  example: SandboxExample | undefined,
+): string {
+  const nonce = /<script nonce="([^"]+)"/.exec(html)?.[1];
+  const fallback = /<div class="fallback">[\s\S]*?<\/div>/;
+  // A later Apollo whose page has another shape keeps its own page (the tests say so).
+  if (!nonce) return html;
+  return html.replace(fallback, () => offlineHelpHtml({ apiKeyHeader, example, nonce }));
 }

@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import type { TollgateContext } from '../context.js';
+import { createCostModel } from '../cost/index.js';
 import { closeConnectionsOnDrain } from '../http/close-on-drain.js';
 import { createRequestListener } from '../http/graphql-handler.js';
 import { createOpsRoutes } from '../http/ops-routes.js';
-import { createLandingPagePlugin } from '../sandbox/landing-page.js';
+import { createLandingPagePlugin, SANDBOX_STARTER_DOCUMENT } from '../sandbox/landing-page.js';
+import { priceSandboxExample } from '../sandbox/offline-help.js';
 import type { Tollgate } from '../tollgate.js';
 
 /**
@@ -69,6 +71,8 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
       createLandingPagePlugin({
         enabled: config.explorer.landingPage,
         apiKeyHeader: config.identity.apiKeyHeader,
+        // Priced once, by the same cost model and settings as every operation.
+        ...(config.explorer.landingPage ? { example: landingPageExample(tollgate) } : {}),
       }),
     ],
   });
@@ -133,4 +137,11 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
       return stopped;
     },
   };
+}
+
+/** The offline landing page's example operation, priced as this server prices it. */
+function landingPageExample(tollgate: Tollgate) {
+  const { schema } = tollgate.apolloConfig;
+  const costModel = createCostModel(schema, { defaultListSize: tollgate.config.cost.defaultListSize });
+  return priceSandboxExample(schema, costModel, SANDBOX_STARTER_DOCUMENT);
 }

@@ -5,11 +5,15 @@
  * (its name does not end in `.test.ts`) so that suite passes on machines without a browser.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import type { CostExtension } from '../../src/plugin/feedback.js';
 import { startTollgate } from '../support/tollgate.js';
 import { createChecks, launchChromium } from './chromium.js';
 
 const SANDBOX_CDN = 'https://embeddable-sandbox.cdn.apollographql.com/';
+/** Kept for people to look at (gitignored; CI may collect it). */
+const ARTIFACTS = new URL('./artifacts/', import.meta.url);
+const OFFLINE_SCREENSHOT = new URL('sandbox-offline.png', ARTIFACTS);
 // Stands in for Apollo's Sandbox bundle: records what the server's page asks Sandbox to do.
 const SANDBOX_STUB = `window.EmbeddedSandbox = function (config) {
   window.__recordedSandboxConfig = JSON.parse(JSON.stringify(config));
@@ -107,6 +111,47 @@ async function main(): Promise<void> {
       assert.equal(query.body.extensions?.cost?.requestedQueryCost, 3);
       assert.equal(query.body.extensions?.cost?.throttleStatus?.currentlyAvailable, 497);
       assert.equal(query.rateLimit, '"anonymous";r=497;t=1');
+    });
+
+    // Offline: Apollo's CDN cannot be reached at all, as on a machine without internet.
+    const offline = await context.newPage();
+    await offline.route(`${SANDBOX_CDN}**`, (route) => route.abort('internetdisconnected'));
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(tollgate.url).origin,
+    });
+    await offline.goto(tollgate.url, { waitUntil: 'load' });
+    const help = offline.locator('#tollgate-offline');
+    // Apollo's fallback block fades in after a second (so it never flashes before Sandbox).
+    // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
+    await offline.waitForFunction(() => {
+      const window = globalThis as unknown as {
+        document: { getElementById(id: string): unknown };
+        getComputedStyle(element: unknown): { opacity: string };
+      };
+      return window.getComputedStyle(window.document.getElementById('tollgate-offline')).opacity === '1';
+    });
+    const endpoint = (await offline.locator('#tollgate-endpoint').textContent()) ?? '';
+    const curl = (await offline.locator('#tollgate-curl').textContent()) ?? '';
+    const helpText = (await help.textContent()) ?? '';
+    const helpVisible = await help.isVisible();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await offline.screenshot({ path: OFFLINE_SCREENSHOT.pathname, fullPage: true });
+    console.log(`  (screenshot of the offline page: ${OFFLINE_SCREENSHOT.pathname})`);
+    check('offline, the page shows this endpoint and how to send a key', () => {
+      assert.ok(helpVisible);
+      assert.equal(endpoint, tollgate.url);
+      assert.match(helpText, /send it in the x-api-key header/);
+    });
+    check('offline, the page shows a curl command for this endpoint, and the price of its query', () => {
+      assert.match(curl, new RegExp(`^curl -s '${tollgate.url}'`));
+      assert.match(curl, /-H 'x-api-key: YOUR_API_KEY'/);
+      assert.match(curl, /--data '\{"query":"query Books\{books\(first:5\)/);
+      assert.match(helpText, /This example costs \d+ points on this server/);
+    });
+    await offline.locator('#tollgate-copy').click();
+    const copied = (await offline.evaluate('navigator.clipboard.readText()')) as string;
+    check('offline, the copy button puts the curl command on the clipboard', () => {
+      assert.equal(copied, curl);
     });
   } finally {
     await browser.close();

@@ -28,6 +28,34 @@ describe('Apollo Sandbox on the GraphQL endpoint', () => {
     expect(html).toContain('"includeCookies":false');
   });
 
+  it('offline, helps a person without Sandbox: endpoint, key header, a curl command, the example priced as served', async () => {
+    tollgate = await startTollgate();
+    const html = await (await fetch(tollgate.url, BROWSER_GET)).text();
+    // Apollo's bare notice is replaced, inside the block Sandbox covers once it loads.
+    expect(html).not.toContain('it appears that you might be offline');
+    expect(html).toContain('<div class="fallback tollgate-offline" id="tollgate-offline">');
+    // The endpoint is the page's own URL, filled in by a script the page's CSP admits (its nonce).
+    const nonce = /<script nonce="([^"]+)"/.exec(html)?.[1];
+    expect(html).toContain(
+      `<script nonce="${nonce}">\n  (function () {\n    var endpoint = window.location.origin`,
+    );
+    expect(html).toContain('<code id="tollgate-key-header">x-api-key</code>');
+    const curl = /<pre id="tollgate-curl">([\s\S]*?)<\/pre>/.exec(html)?.[1] ?? '';
+    expect(curl).toContain("-H 'content-type: application/json'");
+    expect(curl).toContain("-H 'x-api-key: YOUR_API_KEY'");
+    const body = /--data '(.*)'$/.exec(curl)?.[1] ?? '';
+    const example = JSON.parse(body.replaceAll('&#34;', '"').replaceAll('&#39;', "'")) as { query: string };
+    expect(example.query).toBe(
+      'query Books{books(first:5){title author{name}}rateLimit{cost remaining limit}}',
+    );
+
+    // The price shown is what this server charges for that very query.
+    const shown = Number(/id="tollgate-example-cost">(\d+) points</.exec(html)?.[1]);
+    const answer = await postGraphQL(tollgate.url, example.query);
+    expect(answer.body.extensions?.cost).toMatchObject({ requestedQueryCost: shown });
+    expect(shown).toBeGreaterThan(0);
+  });
+
   it('still answers GraphQL on GET for clients that do not ask for HTML', async () => {
     tollgate = await startTollgate();
     const response = await fetch(`${tollgate.url}?query=${encodeURIComponent('{ __typename }')}`, {
