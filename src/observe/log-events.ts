@@ -55,8 +55,9 @@ export function createLogEvents(options: LogEventsOptions): TollgateEvents {
     sheddingChanged(event) {
       const line = {
         event: 'shedding',
-        level: event.level,
-        previousLevel: event.previousLevel,
+        // Not `level`: that is the log line's own.
+        sheddingLevel: event.level,
+        previousSheddingLevel: event.previousLevel,
         shedTiers: event.shedTiers,
         inFlight: event.inFlight,
         eventLoopDelayMs: Math.round(event.eventLoopDelayMs),
