@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
+import type { TierName } from '../config/index.js';
 import { serverOverloadedError } from '../errors.js';
 import type { ClientIdentity } from '../identity/client-identity.js';
 import type { TollgateEvents } from '../observe/events.js';
@@ -59,6 +60,9 @@ export function createLoadShedder(options: LoadShedderOptions): LoadShedder {
   const retryAfterSec = Math.max(1, Math.ceil(thresholds.coolDownMs / 1000));
   let inFlight = 0;
   let eventLoopDelayMs = 0;
+  // One answer per tier, made once: refusing must stay cheap when the process is at its busiest,
+  // and a GraphQLError (its stack) costs tens of microseconds to make. Apollo copies what it sends.
+  const refusals = new Map<TierName, GraphQLError>();
 
   /** Feeds the decision the load as it is now; tells the observers when the level moves. */
   const observe = (): number => {
@@ -98,7 +102,12 @@ export function createLoadShedder(options: LoadShedderOptions): LoadShedder {
         actualCost: 0,
         retryAfterSec,
       });
-      return serverOverloadedError(client.tier, retryAfterSec);
+      let refusal = refusals.get(client.tier);
+      if (!refusal) {
+        refusal = serverOverloadedError(client.tier, retryAfterSec);
+        refusals.set(client.tier, refusal);
+      }
+      return refusal;
     },
     plugin: {
       async requestDidStart() {

@@ -73,7 +73,11 @@ describe('a process flooded by anonymous clients', { timeout: 60_000 }, () => {
     for (let i = 0; i < 10; i++) {
       pro.push(await postGraphQL(server.url, QUICK, { headers: { 'x-api-key': proKey } }));
     }
-    const [health, metrics] = await Promise.all([fetch(new URL('/health', server.url)), fetch(metricsUrl())]);
+    const [health, ready, metrics] = await Promise.all([
+      fetch(new URL('/health', server.url)),
+      fetch(new URL('/ready', server.url)),
+      fetch(metricsUrl()),
+    ]);
     const scraped = parsePrometheusText(await metrics.text());
     flooding = false;
     await flood;
@@ -81,6 +85,8 @@ describe('a process flooded by anonymous clients', { timeout: 60_000 }, () => {
     expect(pro.map((answer) => answer.status)).toEqual(Array(10).fill(200));
     for (const answer of pro) expect(answer.body.data?.slowItems).toEqual([{ id: '1' }]);
     expect(health.status).toBe(200);
+    // Answered by the ops route, never shed (its own verdict is Redis's ping, 503 only if that is late).
+    expect(await ready.json()).toMatchObject({ status: expect.stringMatching(/^(ready|unavailable)$/) });
     expect(metrics.status).toBe(200);
     expect(scraped.value(METRIC_NAMES.operations, { outcome: 'shed', tier: 'anonymous' })).toBeGreaterThan(0);
     expect(scraped.value(METRIC_NAMES.operations, { outcome: 'shed', tier: 'pro' })).toBe(0);
