@@ -124,3 +124,63 @@ describe('load shedding inside the app’s own Apollo Server (createTollgate)', 
     expect(after.body.data).toEqual({ quick: 1 });
   });
 });
+
+/** Keeps this process's event loop busy for `ms` (the server runs in it): more work than it can do. */
+function stall(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {}
+}
+
+describe('load shedding on event-loop delay', () => {
+  let tollgate: Tollgate;
+  let apollo: ApolloServer<TollgateContext>;
+  let url: string;
+  beforeAll(async () => {
+    tollgate = await createTollgate({
+      typeDefs,
+      resolvers: { Query: { held: () => 1, quick: () => 1 } },
+      config: loadConfig({
+        TOLLGATE_KEYS_FILE: temporaryKeysFile(),
+        TOLLGATE_SHED: 'true',
+        TOLLGATE_SHED_COOL_DOWN_MS: '300',
+      }),
+      logger: createLogger({ destination: new PassThrough() }),
+      identifyClient: (request) => {
+        const tier = request.headers['x-tier'] as TierName;
+        return { id: `user-${tier}`, tier };
+      },
+    });
+    apollo = new ApolloServer<TollgateContext>({ ...tollgate.apolloConfig });
+    ({ url } = await startStandaloneServer(apollo, {
+      listen: { port: 0, host: '127.0.0.1' },
+      context: ({ req }) => tollgate.context(req),
+    }));
+  });
+  afterAll(async () => {
+    await apollo?.stop();
+  });
+
+  const ask = (tier: TierName) => postGraphQL(url, '{ quick }', { headers: { 'x-tier': tier } });
+  const level = async () =>
+    (await tollgate.registry.getSingleMetric(METRIC_NAMES.sheddingLevel)?.get())?.values[0]?.value ?? 0;
+
+  it('sheds anonymous while the loop is kept busy (default mark, 50 ms), serves pro, and stops after', async () => {
+    // Busy turns of 200 ms with a breath between them, until a sample sees it.
+    while ((await level()) < 1) {
+      stall(200);
+      await sleep(1);
+    }
+    const delay = (await tollgate.registry.getSingleMetric(METRIC_NAMES.eventLoopDelay)?.get())?.values[0];
+    expect(delay?.value).toBeGreaterThanOrEqual(0.05);
+    const shed = await ask('anonymous');
+    expect(shed.status).toBe(503);
+    expect(shed.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'SERVER_OVERLOADED',
+      reason: 'LOAD_SHED',
+    });
+    expect((await ask('pro')).status).toBe(200);
+
+    while ((await level()) !== 0) await sleep(50);
+    expect((await ask('anonymous')).status).toBe(200);
+  });
+});
