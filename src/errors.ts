@@ -45,6 +45,11 @@ export const ERROR_STATUS = {
   BATCH_TOO_LARGE: 400,
   /** An operation's `variables` exceed `TOLLGATE_MAX_VARIABLES_BYTES` of JSON or nest deeper than `TOLLGATE_MAX_VARIABLES_DEPTH`. */
   VARIABLES_TOO_LARGE: 400,
+  /**
+   * This process is saturated and sheds the caller's tier first (load shedding, `TOLLGATE_SHED`):
+   * refused right after identity, before parsing; nothing ran, nothing was charged.
+   */
+  SERVER_OVERLOADED: 503,
 } as const;
 
 /** The codes of the input limits (src/limits): checked before anything is priced or run. */
@@ -173,6 +178,24 @@ export function authFailuresError(retryAfterSec: number): GraphQLError {
     `Too many failed API key attempts from this address; try again in ${retryAfterSec} s.`,
     {
       extensions: { reason: 'AUTH_FAILURES', retryAfter: retryAfterSec },
+      headers: { 'Retry-After': String(retryAfterSec) },
+    },
+  );
+}
+
+/** `extensions.reason` of {@link serverOverloadedError}: the request was shed by tier. */
+export const LOAD_SHED_REASON = 'LOAD_SHED';
+
+/**
+ * 503: the process is saturated and sheds `tier` (and every tier below it) so that higher tiers
+ * keep their latency. Nothing was parsed, run or charged; `Retry-After` is the shedder's cool-down.
+ */
+export function serverOverloadedError(tier: string, retryAfterSec: number): GraphQLError {
+  return tollgateError(
+    'SERVER_OVERLOADED',
+    `The server is overloaded and serves higher tiers first (${tier} requests are shed); try again in ${retryAfterSec} s.`,
+    {
+      extensions: { reason: LOAD_SHED_REASON, tier, retryAfter: retryAfterSec },
       headers: { 'Retry-After': String(retryAfterSec) },
     },
   );

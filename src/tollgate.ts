@@ -16,6 +16,7 @@ import { createObservers, storeHooks } from './observe/observers.js';
 import { FieldGrants } from './plugin/field-grants.js';
 import { createTollgatePlugin } from './plugin/tollgate-plugin.js';
 import { type AppSchemaOptions, buildTollgateSchema } from './schema/build-schema.js';
+import { createLoadShedder } from './shed/load-shedder.js';
 
 /** Options of {@link createTollgate}: the app's schema, and how Tollgate runs beside it. */
 export interface TollgateOptions extends AppSchemaOptions {
@@ -71,7 +72,8 @@ export interface Tollgate {
   /**
    * The per-request context Tollgate needs (who is calling, the `@rateLimit` grants). Call it from
    * your integration's `context` function and spread the result into your own context. It throws
-   * the coded error that answers the request (401 for a bad key, 429 for repeated bad keys).
+   * the coded error that answers the request (401 for a bad key, 429 for repeated bad keys, 503
+   * SERVER_OVERLOADED for a tier shed while the process is saturated).
    */
   context(request: IncomingMessage): Promise<TollgateContext>;
   readonly config: TollgateConfig;
@@ -112,6 +114,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     logger,
     coordinates: schema.rateLimitRules.keys(),
     clientRefSecret: config.log.clientRefSecret,
+    loadShedding: config.shedding.enabled,
   });
   const store = await createLimiterStore({ config, logger, ...storeHooks(observers.events) });
   const identity = await createIdentity({
@@ -126,8 +129,13 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     throw error;
   });
 
+  // Off, it costs nothing: no timer, no counting plugin, no check on the request path.
+  const shedder = config.shedding.enabled
+    ? createLoadShedder({ thresholds: config.shedding, events: observers.events })
+    : undefined;
   let closed: Promise<void> | undefined;
   const close = () => {
+    shedder?.close();
     closed ??= identity.close().then(() => store.close());
     return closed;
   };
@@ -145,7 +153,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
   return {
     apolloConfig: {
       schema: schema.schema,
-      plugins: [plugin],
+      plugins: shedder ? [plugin, shedder.plugin] : [plugin],
       // The parser stops at maxTokens and the rules refuse depth, aliases and directives before
       // the plugin prices anything; formatError gives clients each limit's own code.
       parseOptions: { maxTokens: config.limits.maxTokens },
@@ -158,6 +166,9 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     async context(request) {
       // First of all: a bad key is answered (401) before anything is parsed or priced.
       const client = await identity.identify(request);
+      // Then, while the process is saturated, the lowest tiers are shed (503): nothing is parsed yet.
+      const overloaded = shedder?.refusal(client);
+      if (overloaded) throw overloaded;
       // Until the plugin charges the operation, every @rateLimit call would ask the store itself.
       return { client, fieldAdmission: new FieldGrants(client.id, store) };
     },

@@ -88,6 +88,14 @@ export interface TollgateConfig {
     /** `['*']`, or origins in lower case; empty: CORS off. */
     origins: readonly string[];
   };
+  shedding: {
+    enabled: boolean;
+    /** 0: not watched. */
+    eventLoopDelayMs: number;
+    /** 0: not watched. */
+    maxInFlight: number;
+    coolDownMs: number;
+  };
 }
 
 /** The default of every tier's bucket. */
@@ -156,7 +164,17 @@ function toConfig(values: ValuesOf<typeof SETTINGS>): TollgateConfig {
     drainTimeoutMs: values.drainTimeoutMs,
     identity: { ...rest, authFailuresWindowMs: authFailuresWindow },
     cors: { ...values.cors },
+    shedding: sheddingConfig(values.shedding),
   };
+}
+
+function sheddingConfig(shedding: ValuesOf<typeof SETTINGS.shedding>): TollgateConfig['shedding'] {
+  if (shedding.enabled && shedding.eventLoopDelayMs === 0 && shedding.maxInFlight === 0) {
+    throw new ConfigError(
+      'TOLLGATE_SHED is on but watches nothing: set TOLLGATE_SHED_EVENT_LOOP_DELAY_MS or TOLLGATE_SHED_MAX_IN_FLIGHT (shedding.eventLoopDelayMs, shedding.maxInFlight) above 0',
+    );
+  }
+  return { ...shedding };
 }
 
 interface Layer {

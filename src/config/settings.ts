@@ -321,6 +321,51 @@ export const SETTINGS = {
      */
     origins: setting({ env: 'TOLLGATE_CORS_ORIGINS', json: STRINGS, default: [], parse: corsOrigins }),
   },
+  /**
+   * Load shedding by tier: when this process is saturated, refuse the lowest tiers first (503
+   * SERVER_OVERLOADED) so that the higher ones keep their latency. Level 1 (a signal at its mark)
+   * sheds `anonymous`, level 2 (twice the mark) `free` too; `pro` is never shed.
+   */
+  shedding: {
+    /**
+     * Whether to shed (`TOLLGATE_SHED`). Default off: what "saturated" means depends on the
+     * deployment (its cores, its resolvers, an autoscaler that should see the load first), and a
+     * process starved by its neighbours shows a delay its own traffic did not cause.
+     */
+    enabled: setting({ env: 'TOLLGATE_SHED', json: BOOLEAN, default: false, parse: flag }),
+    /**
+     * Mean event-loop delay, in ms, over a half-second sample, that sheds `anonymous`; twice it
+     * sheds `free` (`TOLLGATE_SHED_EVENT_LOOP_DELAY_MS`). 0: not watched. Default 50.
+     */
+    eventLoopDelayMs: setting({
+      env: 'TOLLGATE_SHED_EVENT_LOOP_DELAY_MS',
+      json: NUMBER,
+      default: 50,
+      parse: (raw) => integer(raw, { min: 0, max: 60_000 }),
+    }),
+    /**
+     * GraphQL operations in flight in this process that shed `anonymous`; twice as many shed
+     * `free` (`TOLLGATE_SHED_MAX_IN_FLIGHT`). 0: not watched. Default 0: how many is too many
+     * depends on the resolvers (50 ms of CPU each, or 2 s of waiting on a database).
+     */
+    maxInFlight: setting({
+      env: 'TOLLGATE_SHED_MAX_IN_FLIGHT',
+      json: NUMBER,
+      default: 0,
+      parse: (raw) => integer(raw, { min: 0 }),
+    }),
+    /**
+     * How long the load must stay under 80% of a level's mark before shedding steps down one level,
+     * in ms; also the `Retry-After` of a shed request, rounded up to seconds
+     * (`TOLLGATE_SHED_COOL_DOWN_MS`). Default 2000.
+     */
+    coolDownMs: setting({
+      env: 'TOLLGATE_SHED_COOL_DOWN_MS',
+      json: NUMBER,
+      default: 2000,
+      parse: (raw) => integer(raw, { min: 0, max: 600_000 }),
+    }),
+  },
 } as const satisfies SettingsTree;
 
 /**

@@ -21,7 +21,9 @@ export type OperationOutcome =
   /** The store could not decide and the failure policy is `closed`: 503. */
   | 'unavailable'
   /** Refused before pricing: an unknown, revoked or malformed API key (401). Costs are 0. */
-  | 'unauthenticated';
+  | 'unauthenticated'
+  /** Refused before parsing: the process is saturated and sheds this tier (503). Costs are 0. */
+  | 'shed';
 
 /** Every {@link OperationOutcome}, in a stable order (metric series are created for each). */
 export const OPERATION_OUTCOMES: readonly OperationOutcome[] = [
@@ -32,6 +34,7 @@ export const OPERATION_OUTCOMES: readonly OperationOutcome[] = [
   'dry_run',
   'unavailable',
   'unauthenticated',
+  'shed',
 ];
 
 /** Outcomes that refused the operation: each gets one log line. */
@@ -40,9 +43,10 @@ export const REJECTED_OUTCOMES: ReadonlySet<OperationOutcome> = new Set([
   'too_expensive',
   'unavailable',
   'unauthenticated',
+  'shed',
 ]);
 
-/** One priced (or, for `unauthenticated`, refused before pricing) operation. */
+/** One priced (or, for `unauthenticated` and `shed`, refused before pricing) operation. */
 export interface OperationEvent {
   outcome: OperationOutcome;
   tier: TierName;
@@ -51,7 +55,7 @@ export interface OperationEvent {
   estimatedCost: number;
   /** Measured from the response; 0 when nothing ran. */
   actualCost: number;
-  /** `Retry-After` seconds, for throttled and unavailable answers. */
+  /** `Retry-After` seconds, for throttled, unavailable and shed answers. */
   retryAfterSec?: number;
 }
 
@@ -83,6 +87,22 @@ export interface FallbackChangedEvent {
   active: boolean;
 }
 
+/** The load shedder's latest sample of the process's load (every half second while it is on). */
+export interface LoadSampledEvent {
+  /** 0 sheds nothing; level `k` sheds the `k` lowest tiers. */
+  level: number;
+  /** GraphQL operations of this process between their start and their response. */
+  inFlight: number;
+  /** Mean event-loop delay over the sample, in ms. */
+  eventLoopDelayMs: number;
+}
+
+/** The load shedder changed level: `shedTiers` are refused from now on (none at level 0). */
+export interface SheddingChangedEvent extends LoadSampledEvent {
+  previousLevel: number;
+  shedTiers: TierName[];
+}
+
 /**
  * What Tollgate tells its observers (metrics, logs). Every method is optional; observers must be
  * cheap and must not throw: they run on the request path.
@@ -102,6 +122,10 @@ export interface TollgateEvents {
    * active while its circuit is not `closed`).
    */
   fallbackChanged?(event: FallbackChangedEvent): void;
+  /** The load shedder measured the process's load (only while load shedding is on). */
+  loadSampled?(event: LoadSampledEvent): void;
+  /** The load shedder started shedding, shed more or fewer tiers, or stopped. */
+  sheddingChanged?(event: SheddingChangedEvent): void;
 }
 
 /** Fans one event out to several observers. */
@@ -118,6 +142,12 @@ export function combineEvents(...observers: TollgateEvents[]): Required<Tollgate
     },
     fallbackChanged: (event) => {
       for (const observer of observers) observer.fallbackChanged?.(event);
+    },
+    loadSampled: (event) => {
+      for (const observer of observers) observer.loadSampled?.(event);
+    },
+    sheddingChanged: (event) => {
+      for (const observer of observers) observer.sheddingChanged?.(event);
     },
   };
 }

@@ -14,11 +14,12 @@ export interface LogEventsOptions {
 
 /**
  * An observer that writes one log line per refused operation (throttled, too expensive, store
- * unavailable, unauthenticated) and per refused `@rateLimit` invocation, with the reason, the cost,
+ * unavailable, unauthenticated, shed) and per refused `@rateLimit` invocation, with the reason, the cost,
  * the tier and a non-reversible client reference. Served operations are not logged (the metrics
  * count them), nor are outages of the store (the resilient store logs their start and end).
  *
  * Every rejection line has `event: "rejected"`, so `jq 'select(.event == "rejected")'` finds them.
+ * Each change of the load-shedding level gets one line with `event: "shedding"`.
  */
 export function createLogEvents(options: LogEventsOptions): TollgateEvents {
   const { logger } = options;
@@ -50,6 +51,25 @@ export function createLogEvents(options: LogEventsOptions): TollgateEvents {
         },
         `field rejected: ${event.coordinate}`,
       );
+    },
+    sheddingChanged(event) {
+      const line = {
+        event: 'shedding',
+        // Not `level`: that is the log line's own.
+        sheddingLevel: event.level,
+        previousSheddingLevel: event.previousLevel,
+        shedTiers: event.shedTiers,
+        inFlight: event.inFlight,
+        eventLoopDelayMs: Math.round(event.eventLoopDelayMs),
+      };
+      // Refusing paying tiers' neighbours is the operator's business; its end is good news.
+      if (event.level > event.previousLevel) {
+        logger.warn(line, `load shedding: shedding ${event.shedTiers.join(', ')}`);
+      } else if (event.level > 0) {
+        logger.info(line, `load shedding eased: shedding ${event.shedTiers.join(', ')}`);
+      } else {
+        logger.info(line, 'load shedding stopped');
+      }
     },
   };
 }

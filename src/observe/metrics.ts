@@ -1,6 +1,12 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { TIER_NAMES } from '../config/index.js';
-import { OPERATION_OUTCOMES, type OperationEvent, STORE_OPERATIONS, type TollgateEvents } from './events.js';
+import {
+  type LoadSampledEvent,
+  OPERATION_OUTCOMES,
+  type OperationEvent,
+  STORE_OPERATIONS,
+  type TollgateEvents,
+} from './events.js';
 
 /** The names of Tollgate's own metrics (the dashboard and the README refer to these). */
 export const METRIC_NAMES = {
@@ -10,6 +16,9 @@ export const METRIC_NAMES = {
   fieldRejections: 'tollgate_field_rejections_total',
   redisCallDuration: 'tollgate_redis_call_duration_seconds',
   fallbackActive: 'tollgate_fallback_active',
+  sheddingLevel: 'tollgate_shedding_level',
+  operationsInFlight: 'tollgate_operations_in_flight',
+  eventLoopDelay: 'tollgate_event_loop_delay_seconds',
 } as const;
 
 /** Cost buckets in points: from one field to the `pro` tier's default capacity. */
@@ -26,6 +35,11 @@ export interface MetricsOptions {
   coordinates?: Iterable<string>;
   /** Also export Node's process metrics (`process_*`, `nodejs_*`). Default `true`. */
   processMetrics?: boolean;
+  /**
+   * Load shedding is on: export its level and the load it decides on (in-flight operations,
+   * event-loop delay). Default `false`: the gauges are not exported, rather than read 0.
+   */
+  loadShedding?: boolean;
 }
 
 /** One server's metrics: its own registry, and the observer that feeds it. */
@@ -48,7 +62,7 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
 
   const operations = new Counter({
     name: METRIC_NAMES.operations,
-    help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated).',
+    help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated, shed).',
     labelNames: ['outcome', 'tier'] as const,
     registers,
   });
@@ -97,11 +111,13 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
   }
   fallbackActive.set(0);
   let fallback = false;
+  const shedding = options.loadShedding ? createSheddingGauges(registers) : undefined;
 
   const countOperation = (event: OperationEvent) => {
     const outcome = event.outcome === 'served' && fallback ? 'fallback' : event.outcome;
     operations.inc({ outcome, tier: event.tier });
-    if (outcome !== 'unauthenticated') estimatedCost.observe({ tier: event.tier }, event.estimatedCost);
+    if (outcome !== 'unauthenticated' && outcome !== 'shed')
+      estimatedCost.observe({ tier: event.tier }, event.estimatedCost);
     if (outcome === 'served' || outcome === 'fallback') {
       actualCost.observe({ tier: event.tier }, event.actualCost);
     }
@@ -121,6 +137,35 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
         fallback = event.active;
         fallbackActive.set(event.active ? 1 : 0);
       },
+      loadSampled: (event) => shedding?.sampled(event),
+      sheddingChanged: (event) => shedding?.sampled(event),
+    },
+  };
+}
+
+/** The load shedder's gauges, fed by its samples and level changes. */
+function createSheddingGauges(registers: Registry[]) {
+  const level = new Gauge({
+    name: METRIC_NAMES.sheddingLevel,
+    help: 'Load shedding level: 0 sheds nothing, 1 sheds anonymous, 2 sheds anonymous and free.',
+    registers,
+  });
+  const inFlight = new Gauge({
+    name: METRIC_NAMES.operationsInFlight,
+    help: 'GraphQL operations of this process between their start and their response, as load shedding counts them.',
+    registers,
+  });
+  const eventLoopDelay = new Gauge({
+    name: METRIC_NAMES.eventLoopDelay,
+    help: 'Mean event-loop delay over the last half-second sample, in seconds, as load shedding measures it.',
+    registers,
+  });
+  level.set(0);
+  return {
+    sampled(event: LoadSampledEvent) {
+      level.set(event.level);
+      inFlight.set(event.inFlight);
+      eventLoopDelay.set(event.eventLoopDelayMs / 1000);
     },
   };
 }

@@ -13,6 +13,8 @@ export interface ObserversOptions {
   clientRefSecret?: string | null;
   /** Export Node's process metrics too. Default `true`. */
   processMetrics?: boolean;
+  /** Load shedding is on: export its gauges. Default `false`. */
+  loadShedding?: boolean;
 }
 
 /** Everything that watches one server: its metrics registry and the events that feed it and the logs. */
@@ -26,6 +28,7 @@ export function createObservers(options: ObserversOptions): TollgateObservers {
   const metrics = createMetrics({
     coordinates: options.coordinates ?? [],
     processMetrics: options.processMetrics ?? true,
+    loadShedding: options.loadShedding ?? false,
   });
   const logs = createLogEvents({ logger: options.logger, clientRefSecret: options.clientRefSecret ?? null });
   return { registry: metrics.registry, events: combineEvents(metrics.events, logs) };

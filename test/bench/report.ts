@@ -6,6 +6,7 @@ import type { MemoryResult } from './sections/memory.js';
 import type { OutageResult } from './sections/outage.js';
 import type { PricingResult } from './sections/pricing.js';
 import type { RoundTripResult } from './sections/round-trips.js';
+import type { SheddingCostResult } from './sections/shedding.js';
 import type { ThroughputResult } from './sections/throughput.js';
 import type { TargetCheck } from './targets.js';
 
@@ -17,6 +18,8 @@ export interface BenchReport {
   exactness: ExactnessResult[];
   memory: MemoryResult[];
   pricing: PricingResult;
+  /** What load shedding adds per operation, on and off. */
+  shedding: SheddingCostResult;
   /** Empty (with `outageSkipped` saying why) when the bench may not stop the Redis it uses. */
   outage: OutageResult[];
   outageSkipped?: string;
@@ -32,6 +35,7 @@ export const SECTION_TITLES = [
   'Redis memory per client',
   'Pricing cost',
   'Redis stopped',
+  'Load shedding cost',
 ] as const;
 
 const label = (id: ContenderId) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
@@ -172,5 +176,17 @@ export function renderMarkdown(r: BenchReport): string {
           o.recoveredAfterSec === null ? 'not within 10 s' : `${fixed(o.recoveredAfterSec, 1)} s`,
         ]),
       ),
+    `## ${SECTION_TITLES[7]}`,
+    'Off (the default), no shedder exists: no check, no counting plugin, no timer. On, in process:',
+    table(
+      ['Work', 'Per operation'],
+      [
+        ['admission check of a request let through (level 0)', `${int(r.shedding.admitNs)} ns`],
+        ['in-flight count (source, response hooks)', `${int(r.shedding.countNs)} ns`],
+        ['refusing a shed request (503, event)', `${int(r.shedding.shedNs)} ns`],
+        ['`tollgate.context()` (identity + check), shedding off', `${fixed(r.shedding.contextOffUs, 2)} µs`],
+        ['`tollgate.context()` (identity + check), shedding on', `${fixed(r.shedding.contextOnUs, 2)} µs`],
+      ],
+    ),
   ].join('\n\n');
 }

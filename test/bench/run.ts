@@ -19,6 +19,7 @@ import { measureMemory } from './sections/memory.js';
 import { measureOutage, type RedisControl } from './sections/outage.js';
 import { measurePricing } from './sections/pricing.js';
 import { measureRoundTrips } from './sections/round-trips.js';
+import { measureSheddingCost } from './sections/shedding.js';
 import { measureThroughput } from './sections/throughput.js';
 import { checkTargets } from './targets.js';
 
@@ -72,6 +73,8 @@ async function main(): Promise<void> {
   try {
     progress('pricing cost');
     const pricing = measurePricing(budget.pricingIterations);
+    progress('load shedding cost');
+    const shedding = await measureSheddingCost(budget.pricingIterations);
     progress(`Redis memory for ${budget.memoryClients} clients`);
     const memory = await measureMemory(redis.url, budget.memoryClients, budget.memoryTtlSec);
     await flush(redis.url);
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
       machine: describeMachine(budget, startedAt, startLoad),
       ...measured,
       pricing,
+      shedding,
       ...(redis.control
         ? {}
         : {

@@ -72,6 +72,8 @@ describe('npm run bench on a tiny budget', () => {
     expect(report.memory.map((m) => m.variant)).toHaveLength(4);
     for (const row of report.memory) expect(row.keys).toBeGreaterThanOrEqual(row.clients);
     expect(report.pricing.cost).toBeGreaterThan(0);
+    expect(report.shedding.admitNs).toBeGreaterThan(0);
+    expect(report.shedding.contextOnUs).toBeGreaterThan(0);
     expect(report.targets.length).toBeGreaterThan(0);
     for (const target of report.targets) expect(typeof target.pass).toBe('boolean');
     expect(report.machine.nproc).toBeGreaterThan(0);

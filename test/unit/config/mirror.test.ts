@@ -37,6 +37,10 @@ const SAMPLES: Record<string, { text: string; json: unknown }> = {
     text: 'https://a.example,http://localhost:5173',
     json: ['https://a.example', 'http://localhost:5173'],
   },
+  TOLLGATE_SHED: { text: 'true', json: true },
+  TOLLGATE_SHED_EVENT_LOOP_DELAY_MS: { text: '200', json: 200 },
+  TOLLGATE_SHED_MAX_IN_FLIGHT: { text: '64', json: 64 },
+  TOLLGATE_SHED_COOL_DOWN_MS: { text: '5000', json: 5000 },
 };
 for (const { setting } of settingsIn(SETTINGS)) {
   if (/^TOLLGATE_(TIER|MAX)_/.test(setting.env)) SAMPLES[setting.env] = { text: '7', json: 7 };
