@@ -93,7 +93,8 @@ class SharedGuard implements AuthFailureGuard {
     const giveBack = () => {
       if (!granted) return;
       const refund = { client, bucket: null, refundMilli: 0, reservation: result.reservation };
-      this.store.refund({ ...refund, windows: [{ name: FAILURES, granted: 1, used: 0 }] }).catch(() => {});
+      const windows = [{ name: FAILURES, granted: 1, used: 0, grantedAtMs: slot?.grantedAtMs ?? 0 }];
+      this.store.refund({ ...refund, windows }).catch(() => {});
     };
     return {
       allowed: granted || (served?.retryAfterMs ?? 0) > 0,

@@ -1,3 +1,4 @@
+import { SlotWindow, windowSlotMs } from './memory-window.js';
 import type { BucketPolicy, ChargeRequest, ChargeResult, RefundRequest, SettleRequest } from './store.js';
 
 /** Default of the ledger's `maxClients`. */
@@ -6,9 +7,10 @@ export const DEFAULT_MAX_LEDGER_CLIENTS = 100_000;
 interface WindowSpending {
   name: string;
   owner: string | undefined;
+  max: number;
   windowMs: number;
-  /** Oldest first; each named `<reservation>:<n>` as the fallback named its window entry. */
-  calls: Array<{ atMs: number; member: string }>;
+  /** The calls, per sub-window of the fallback's clock, as the fallback store counted them. */
+  calls: SlotWindow;
 }
 
 interface ClientSpending {
@@ -53,18 +55,26 @@ export class FallbackLedger {
     if (paid) spending.debtMilli += request.costMilli;
     const now = Date.now();
     request.windows.forEach((window, i) => {
-      const count = result.windows[i]?.granted ?? 0;
-      if (count === 0) return;
-      const calls = windowRecord(spending, window);
-      // Calls that have left the window are owed nothing: this keeps at most `max` per window.
-      calls.calls = calls.calls.filter((call) => call.atMs > now - window.windowMs);
-      for (let n = 0; n < count; n++) calls.calls.push({ atMs: now, member: `${result.reservation}:${n}` });
+      const grant = result.windows[i];
+      if (!grant || grant.granted === 0) return;
+      const record = windowRecord(spending, window);
+      record.max = window.max;
+      record.windowMs = window.windowMs;
+      // Calls that have left the window are owed nothing: this keeps at most 65 counters a window.
+      record.calls.trim(now, window.windowMs, windowSlotMs(window.max, window.windowMs));
+      // At the fallback's own time of the charge, as its refund will name it.
+      record.calls.add(grant.grantedAtMs, grant.granted);
     });
   }
 
   /**
    * Takes a refund of a fallback charge off what is owed. Returns what the ledger no longer holds
    * (its spending was charged back already), which is then Redis's to give back; `null` when nothing.
+   *
+   * Only points go on to Redis: calls charged back were counted in Redis's sub-windows, on Redis's
+   * clock, which a time on this process's clock cannot name for certain. Giving one back from a
+   * later sub-window than it was counted in could admit a call too many, so such grants stay
+   * counted (the client is charged a call that it did not make, never spared one).
    */
   refund(node: string, request: RefundRequest): RefundRequest | null {
     const spending = this.byNode.get(node)?.get(request.client);
@@ -73,17 +83,13 @@ export class FallbackLedger {
       spending.debtMilli = Math.max(0, spending.debtMilli - refundMilli);
       refundMilli = 0;
     }
-    const elsewhere = request.windows.filter((window) => {
-      if (window.used >= window.granted) return false;
-      const calls = spending?.windows.get(windowId(window.name, window.owner));
-      const unused = new Set<string>();
-      for (let n = window.used; n < window.granted; n++) unused.add(`${request.reservation}:${n}`);
-      const before = calls?.calls.length ?? 0;
-      if (calls) calls.calls = calls.calls.filter((call) => !unused.has(call.member));
-      return before === (calls?.calls.length ?? 0);
-    });
-    if (refundMilli <= 0 && elsewhere.length === 0) return null;
-    return { ...request, refundMilli: Math.max(0, refundMilli), windows: elsewhere };
+    for (const window of request.windows) {
+      if (window.used >= window.granted) continue;
+      const record = spending?.windows.get(windowId(window.name, window.owner));
+      record?.calls.remove(window.grantedAtMs, window.granted - window.used);
+    }
+    if (refundMilli <= 0) return null;
+    return { ...request, refundMilli, windows: [] };
   }
 
   /**
@@ -103,14 +109,20 @@ export class FallbackLedger {
       group.delete(client);
       this.clients -= 1;
       const windows = [...spending.windows.values()]
-        .map((window) => ({
-          name: window.name,
-          ...(window.owner === undefined ? {} : { owner: window.owner }),
-          windowMs: window.windowMs,
-          calls: window.calls
-            .filter((call) => call.atMs > now - window.windowMs)
-            .map((call) => ({ ageMs: now - call.atMs, member: call.member })),
-        }))
+        .map((window) => {
+          window.calls.trim(now, window.windowMs);
+          return {
+            name: window.name,
+            ...(window.owner === undefined ? {} : { owner: window.owner }),
+            max: window.max,
+            windowMs: window.windowMs,
+            // Each sub-window's calls as if made at its end: they leave no earlier than they should.
+            calls: [...window.calls.slots()].map((slot) => ({
+              ageMs: Math.max(0, now - slot.endMs),
+              count: slot.calls,
+            })),
+          };
+        })
         .filter((window) => window.calls.length > 0);
       if (spending.debtMilli > 0 || windows.length > 0) {
         settles.push({ client, bucket: spending.bucket, debtMilli: spending.debtMilli, windows });
@@ -128,9 +140,8 @@ export class FallbackLedger {
       spending.bucket = settle.bucket ?? spending.bucket;
       spending.debtMilli += settle.debtMilli;
       for (const window of settle.windows) {
-        const calls = windowRecord(spending, window);
-        calls.calls.push(...window.calls.map((call) => ({ atMs: now - call.ageMs, member: call.member })));
-        calls.calls.sort((a, b) => a.atMs - b.atMs);
+        const record = windowRecord(spending, window);
+        for (const call of window.calls) record.calls.add(now - call.ageMs, call.count);
       }
     }
   }
@@ -169,12 +180,14 @@ function windowId(name: string, owner: string | undefined): string {
 /** The spending of one window of a client, created (and kept) on first use. */
 function windowRecord(
   spending: ClientSpending,
-  window: { name: string; owner?: string | undefined; windowMs: number },
+  window: { name: string; owner?: string | undefined; max: number; windowMs: number },
 ): WindowSpending {
   const id = windowId(window.name, window.owner);
   let record = spending.windows.get(id);
   if (!record) {
-    record = { name: window.name, owner: window.owner, windowMs: window.windowMs, calls: [] };
+    const { name, owner, max, windowMs } = window;
+    const calls = new SlotWindow(windowSlotMs(max, windowMs));
+    record = { name, owner, max, windowMs, calls };
     spending.windows.set(id, record);
   }
   return record;

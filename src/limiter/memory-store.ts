@@ -1,4 +1,5 @@
 import { bucketKey, windowKey } from './keys.js';
+import { SlotWindow, windowSlotMs } from './memory-window.js';
 import { nextReservation } from './reservation.js';
 import type {
   BucketPolicy,
@@ -32,13 +33,9 @@ interface BucketState {
   fullAtMs: number;
 }
 
-interface WindowEntry {
-  atMs: number;
-  member: string;
-}
-
 interface WindowState {
-  entries: WindowEntry[];
+  /** Calls per sub-window (memory-window.ts): at most 65 counters whatever the window's `max`. */
+  slots: SlotWindow;
   expiresAtMs: number;
 }
 
@@ -75,28 +72,33 @@ export class MemoryStore implements LimiterStore {
     yield* this.windows.keys();
   }
 
+  /**
+   * How many sub-window counters the window `key` (named as in Redis) holds: its whole state, at
+   * most 65 whatever its `max` (memory-window.ts). 0 when it holds none.
+   */
+  windowCounters(key: string): number {
+    return this.windows.get(key)?.slots.slotCount ?? 0;
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const now = Date.now();
     const reservation = nextReservation();
     const bucket = this.takeFromBucket(request, now);
     const windows: WindowGrant[] = request.windows.map((window) => {
-      if (!bucket.allowed) return { granted: 0, retryAfterMs: 0 };
+      if (!bucket.allowed) return { granted: 0, retryAfterMs: 0, grantedAtMs: now };
       const key = windowKey(window.owner ?? request.client, window.name);
-      const state = this.liveWindow(key, window.windowMs, now);
-      const used = state.entries.length;
+      const state = this.liveWindow(key, window.max, window.windowMs, now);
+      const used = state.slots.total;
       const granted = Math.min(window.count, Math.max(0, window.max - used));
-      for (let i = 0; i < granted; i++) state.entries.push({ atMs: now, member: `${reservation}:${i}` });
+      state.slots.add(now, granted);
       if (granted > 0) state.expiresAtMs = now + window.windowMs;
-      if (state.entries.length > 0) this.remember(this.windows, key, state);
-      const oldest = state.entries[0];
+      if (state.slots.total > 0) this.remember(this.windows, key, state);
       // Refused, or (when only looking) full: say when one more call would be served.
       const retryAfterMs =
         granted < window.count || (window.count === 0 && used >= window.max)
-          ? oldest
-            ? Math.max(1, oldest.atMs + window.windowMs - now)
-            : window.windowMs
+          ? state.slots.leaveAfterMs(now, window.windowMs, used + granted + 1 - window.max)
           : 0;
-      return { granted, retryAfterMs };
+      return { granted, retryAfterMs, grantedAtMs: now };
     });
     return { ...bucket, windows, reservation };
   }
@@ -121,10 +123,8 @@ export class MemoryStore implements LimiterStore {
       const key = windowKey(window.owner ?? request.client, window.name);
       const state = this.windows.get(key);
       if (!state) continue;
-      const unused = new Set<string>();
-      for (let i = window.used; i < window.granted; i++) unused.add(`${request.reservation}:${i}`);
-      state.entries = state.entries.filter((entry) => !unused.has(entry.member));
-      if (state.entries.length === 0) this.windows.delete(key);
+      state.slots.remove(window.grantedAtMs, window.granted - window.used);
+      if (state.slots.total === 0) this.windows.delete(key);
     }
   }
 
@@ -139,15 +139,13 @@ export class MemoryStore implements LimiterStore {
       this.remember(this.buckets, key, bucketState(Math.max(-capacityMicro, tokens), policy, now));
     }
     for (const window of request.windows) {
-      const calls = window.calls.filter((call) => call.ageMs < window.windowMs);
+      const calls = window.calls.filter((call) => call.ageMs < window.windowMs && call.count > 0);
       if (calls.length === 0) continue;
       const key = windowKey(window.owner ?? request.client, window.name);
-      const state = this.liveWindow(key, window.windowMs, now);
-      for (const call of calls) state.entries.push({ atMs: now - call.ageMs, member: call.member });
-      // Oldest first, as charge() keeps them: the first entry is the next to leave.
-      state.entries.sort((a, b) => a.atMs - b.atMs);
-      const newest = state.entries[state.entries.length - 1] as WindowEntry;
-      state.expiresAtMs = Math.max(state.expiresAtMs, newest.atMs + window.windowMs);
+      const state = this.liveWindow(key, window.max, window.windowMs, now);
+      for (const call of calls) state.slots.add(now - call.ageMs, call.count);
+      const newestAgeMs = Math.min(...calls.map((call) => call.ageMs));
+      state.expiresAtMs = Math.max(state.expiresAtMs, now - newestAgeMs + window.windowMs);
       this.remember(this.windows, key, state);
     }
   }
@@ -193,11 +191,11 @@ export class MemoryStore implements LimiterStore {
     };
   }
 
-  /** The window with entries older than `windowMs` dropped (a call at t counts until t + windowMs). */
-  private liveWindow(key: string, windowMs: number, now: number): WindowState {
-    const state = this.windows.get(key) ?? { entries: [], expiresAtMs: 0 };
-    const firstLive = state.entries.findIndex((entry) => entry.atMs > now - windowMs);
-    state.entries = firstLive === -1 ? [] : state.entries.slice(firstLive);
+  /** The window with the sub-windows that left it dropped (see memory-window.ts). */
+  private liveWindow(key: string, max: number, windowMs: number, now: number): WindowState {
+    const slotMs = windowSlotMs(max, windowMs);
+    const state = this.windows.get(key) ?? { slots: new SlotWindow(slotMs), expiresAtMs: 0 };
+    state.slots.trim(now, windowMs, slotMs);
     return state;
   }
 

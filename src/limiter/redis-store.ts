@@ -13,13 +13,16 @@ import type {
   SettleRequest,
 } from './store.js';
 
-const CHARGE_LUA = readFileSync(new URL('./scripts/charge.lua', import.meta.url), 'utf8');
-const REFUND_LUA = readFileSync(new URL('./scripts/refund.lua', import.meta.url), 'utf8');
-const SETTLE_LUA = readFileSync(new URL('./scripts/settle.lua', import.meta.url), 'utf8');
+const script = (name: string) => readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8');
+// The window functions every script shares go in front of each (a script cannot load another).
+const WINDOW_LUA = script('window.lua');
+const CHARGE_LUA = `${WINDOW_LUA}\n${script('charge.lua')}`;
+const REFUND_LUA = `${WINDOW_LUA}\n${script('refund.lua')}`;
+const SETTLE_LUA = `${WINDOW_LUA}\n${script('settle.lua')}`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[allowed, remaining, retry, full, (granted, retry)*]`. */
+    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[allowed, remaining, retry, full, (granted, retry)*, now]`. */
     tollgateCharge(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number[], Context>;
     /** scripts/refund.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
     tollgateRefund(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
@@ -93,12 +96,20 @@ export class RedisStore implements LimiterStore {
             reservation,
             windows: [],
           },
-          own.map((window, i) => ({ ...window, granted: first.windows[i]?.granted ?? 0, used: 0 })),
+          own.map((window, i) => ({
+            name: window.name,
+            ...(window.owner === undefined ? {} : { owner: window.owner }),
+            granted: first.windows[i]?.granted ?? 0,
+            used: 0,
+            grantedAtMs: first.windows[i]?.grantedAtMs ?? 0,
+          })),
         ).catch(() => {});
         throw error;
       }
     }
-    const windows = request.windows.map((window) => grants.get(window) ?? { granted: 0, retryAfterMs: 0 });
+    const windows = request.windows.map(
+      (window) => grants.get(window) ?? { granted: 0, retryAfterMs: 0, grantedAtMs: 0 },
+    );
     return { ...first, windows };
   }
 
@@ -142,8 +153,8 @@ export class RedisStore implements LimiterStore {
     const args: Array<string | number> = [...bucketArgs(bucket), debtMilli];
     for (const window of windows) {
       keys.push(windowKey(window.owner ?? client, window.name));
-      args.push(window.windowMs, window.calls.length);
-      for (const call of window.calls) args.push(Math.max(0, Math.round(call.ageMs)), call.member);
+      args.push(window.max, window.windowMs, window.calls.length);
+      for (const call of window.calls) args.push(Math.max(0, Math.round(call.ageMs)), call.count);
     }
     await this.redis.tollgateSettle(keys.length, ...keys, ...args);
   }
@@ -154,15 +165,18 @@ export class RedisStore implements LimiterStore {
 
   private async chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
     const keys = [bucketKey(request.client)];
-    const args: Array<string | number> = [...bucketArgs(request.bucket), request.costMilli, reservation];
+    const args: Array<string | number> = [...bucketArgs(request.bucket), request.costMilli];
     for (const window of request.windows) {
       keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.max, window.windowMs, window.count);
     }
     const reply = await this.redis.tollgateCharge(keys.length, ...keys, ...args);
+    // Redis's time of this charge: the sub-window its calls were counted in, for their refund.
+    const grantedAtMs = reply[reply.length - 1] ?? 0;
     const windows = request.windows.map((_, i) => ({
       granted: reply[4 + 2 * i] ?? 0,
       retryAfterMs: reply[5 + 2 * i] ?? 0,
+      grantedAtMs,
     }));
     return {
       allowed: reply[0] === 1,
@@ -177,14 +191,10 @@ export class RedisStore implements LimiterStore {
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
     if (windows.length === 0 && (request.bucket === null || request.refundMilli <= 0)) return;
     const keys = [bucketKey(request.client)];
-    const args: Array<string | number> = [
-      ...bucketArgs(request.bucket),
-      request.refundMilli,
-      request.reservation,
-    ];
+    const args: Array<string | number> = [...bucketArgs(request.bucket), request.refundMilli];
     for (const window of windows) {
       keys.push(windowKey(window.owner ?? request.client, window.name));
-      args.push(window.used, window.granted - 1);
+      args.push(window.grantedAtMs, window.granted - window.used);
     }
     await this.redis.tollgateRefund(keys.length, ...keys, ...args);
   }

@@ -5,10 +5,7 @@ import { randomBytes } from 'node:crypto';
 const PROCESS_PREFIX = randomBytes(9).toString('base64url');
 let counter = 0;
 
-/**
- * A new reservation id. It names the window entries one charge adds (`<id>:<n>`), so that a refund
- * can remove exactly the grants that went unused.
- */
+/** A new reservation id: names one charge (in a resilient store, with the store that took it). */
 export function nextReservation(): string {
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER;
   return `${PROCESS_PREFIX}${counter.toString(36)}`;

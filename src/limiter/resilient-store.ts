@@ -238,6 +238,7 @@ export class ResilientStore implements LimiterStore {
       owner: window.owner,
       granted: late.windows[i]?.granted ?? 0,
       used: 0,
+      grantedAtMs: late.windows[i]?.grantedAtMs ?? 0,
     }));
     const refundMilli = late.allowed && request.bucket ? request.costMilli : 0;
     if (refundMilli === 0 && windows.every((window) => window.granted === 0)) return;

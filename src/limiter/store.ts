@@ -14,7 +14,12 @@ export interface BucketPolicy {
   refillMilliPerSec: number;
 }
 
-/** One strict sliding window to take calls from: at most `max` calls in any `windowMs` interval. */
+/**
+ * One strict sliding window to take calls from: at most `max` calls in any `windowMs` interval.
+ * Stores count calls per sub-window (memory-window.ts), so a window's state stays within 65
+ * counters whatever its `max`; that may refuse a call early, by at most the calls of the oldest
+ * sub-window (exact for `max` ≤ 64; else a call counts at most `windowMs / 64` too long), never late.
+ */
 export interface WindowTake {
   /** The window's name within the client, e.g. `Query.data` or `Mutation.login:3f2a…`. */
   name: string;
@@ -52,6 +57,11 @@ export interface WindowGrant {
    * milliseconds until one more call would be served; else 0.
    */
   retryAfterMs: number;
+  /**
+   * When the calls were granted, in ms on the store's own clock (Redis's `TIME`): the sub-window
+   * they were counted in, which a refund names to give unused ones back.
+   */
+  grantedAtMs: number;
 }
 
 /** The outcome of a charge. Being refused is a normal result, never a rejection. */
@@ -66,7 +76,7 @@ export interface ChargeResult {
   fullAfterMs: number;
   /** One entry per requested window, in order. All zero grants when the bucket refused. */
   windows: WindowGrant[];
-  /** Identifies this charge's window entries, so that unused grants can be given back. */
+  /** Identifies this charge (a resilient store tells by it which store took it). */
   reservation: string;
 }
 
@@ -78,8 +88,22 @@ export interface RefundRequest {
   refundMilli: number;
   /** The `reservation` of the charge being refunded. */
   reservation: string;
-  /** Per window of that charge: its name (and owner), how many calls it granted, how many were used. */
-  windows: ReadonlyArray<{ name: string; owner?: string; granted: number; used: number }>;
+  /**
+   * Per window of that charge: its name (and owner), how many calls it granted, how many were
+   * used, and its {@link WindowGrant.grantedAtMs}. The unused ones leave the sub-window they were
+   * counted in, never below zero; once that sub-window has left the window there is nothing to give.
+   */
+  windows: ReadonlyArray<WindowRefund>;
+}
+
+/** The grants of one window of a charge, for {@link RefundRequest}. */
+export interface WindowRefund {
+  name: string;
+  owner?: string;
+  granted: number;
+  used: number;
+  /** As the charge's {@link WindowGrant.grantedAtMs}. */
+  grantedAtMs: number;
 }
 
 /** Calls another store admitted into one window, to be counted here too (see {@link SettleRequest}). */
@@ -87,13 +111,14 @@ export interface WindowCalls {
   name: string;
   /** As in {@link WindowTake.owner}. */
   owner?: string;
+  /** As in {@link WindowTake}: together they choose the sub-window length. */
+  max: number;
   windowMs: number;
   /**
-   * Each call: how long ago it was admitted (so that it leaves the window when it would have,
-   * whatever this store's clock says) and its member name (`<reservation>:<n>`, so that a refund
-   * naming that reservation can still give it back). Calls older than `windowMs` are ignored.
+   * Calls by age: `count` calls admitted `ageMs` ago (so that they leave the window when they
+   * would have, whatever this store's clock says). Calls older than `windowMs` are ignored.
    */
-  calls: ReadonlyArray<{ ageMs: number; member: string }>;
+  calls: ReadonlyArray<{ ageMs: number; count: number }>;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { FieldAdmission } from '../context.js';
 import { type RateLimitRule, windowOwner } from '../directives/rate-limit.js';
 import { fieldRateLimitedError, tollgateError } from '../errors.js';
-import type { LimiterStore, WindowGrant, WindowTake } from '../limiter/store.js';
+import type { LimiterStore, WindowGrant, WindowRefund, WindowTake } from '../limiter/store.js';
 import { wholeSeconds } from './feedback.js';
 
 interface WindowLedger {
@@ -10,9 +10,10 @@ interface WindowLedger {
   owner: string | undefined;
   /** Invocations the plan expected, and asked the store for. */
   planned: number;
-  /** Of those, what the store granted, and when it would grant one more. */
+  /** Of those, what the store granted, when it would grant one more, and when it granted them. */
   granted: number;
   retryAfterMs: number;
+  grantedAtMs: number;
   /** Invocations seen so far. */
   invoked: number;
 }
@@ -75,12 +76,13 @@ export class FieldGrants implements FieldAdmission {
   }
 
   /** Per window: what was granted and how much of it was used, for giving the rest back. */
-  usage(): Array<{ name: string; owner?: string; granted: number; used: number }> {
+  usage(): WindowRefund[] {
     return [...this.ledgers.values()].map((ledger) => ({
       name: ledger.rule.name,
       ...(ledger.owner === undefined ? {} : { owner: ledger.owner }),
       granted: ledger.granted,
       used: Math.min(ledger.invoked, ledger.granted),
+      grantedAtMs: ledger.grantedAtMs,
     }));
   }
 
@@ -111,7 +113,7 @@ export class FieldGrants implements FieldAdmission {
         }),
       });
       groups.forEach((group, i) => {
-        const grant = result.windows[i] ?? { granted: 0, retryAfterMs: 0 };
+        const grant = result.windows[i] ?? { granted: 0, retryAfterMs: 0, grantedAtMs: 0 };
         group.forEach((call, j) => {
           call.settle(j < grant.granted ? true : this.refuse(call.rule, grant.retryAfterMs));
         });
@@ -132,7 +134,7 @@ export function grantsFor(
 ): FieldGrants {
   const grants = new FieldGrants(client, store, onRefused);
   windows.forEach((window, i) => {
-    grants.record(window, granted[i] ?? { granted: 0, retryAfterMs: 0 });
+    grants.record(window, granted[i] ?? { granted: 0, retryAfterMs: 0, grantedAtMs: 0 });
   });
   return grants;
 }

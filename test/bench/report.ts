@@ -112,7 +112,8 @@ export function renderMarkdown(r: BenchReport): string {
       ]),
     ),
     `## ${SECTION_TITLES[3]}`,
-    `Limit ${EXACT_LIMIT} per ${m.budget.windowSec} s per client. Boundary: one request opens the window, then 100 just before its end and 100 just after.`,
+    `Limit ${EXACT_LIMIT} per ${m.budget.windowSec} s per client. Boundary: one request opens the window, then 100 just before its end and 100 just after. ` +
+      'Tollgate counts a window of more than 64 calls per sub-window (1/64 of it): never more than the limit in any span of the window, and a call counts at most one sub-window (less 1 ms) past its end, so the burst after may find the opener still counted.',
     table(
       [
         'Contender',
@@ -120,6 +121,7 @@ export function renderMarkdown(r: BenchReport): string {
         'Boundary: opener + before + after',
         'Burst before done (ms before boundary)',
         'Over-admission',
+        'Refuses early by at most (ms)',
         'Server warnings meanwhile',
       ],
       r.exactness.map((e) => [
@@ -128,6 +130,7 @@ export function renderMarkdown(r: BenchReport): string {
         `${e.openerServed} + ${e.boundaryServed.before} + ${e.boundaryServed.after}`,
         e.beforeBurstDoneMs >= 0 ? int(e.beforeBurstDoneMs) : `${int(e.beforeBurstDoneMs)} (late)`,
         CONTENDERS.find((c) => c.id === e.contender)?.limits ? String(e.overAdmission) : 'no limit',
+        e.earlyRefusalBoundMs === null ? '—' : int(e.earlyRefusalBoundMs),
         e.serverWarnings.join('; ') || '—',
       ]),
     ),

@@ -1,7 +1,7 @@
 import { EXACT_LIMIT } from './budget.js';
 import { CONTENDERS, type ContenderId } from './contenders.js';
 import type { ExactnessResult } from './sections/exactness.js';
-import type { MemoryResult } from './sections/memory.js';
+import { type MemoryResult, WINDOW_WORST_CASE } from './sections/memory.js';
 import type { RoundTripResult } from './sections/round-trips.js';
 import type { ThroughputResult } from './sections/throughput.js';
 
@@ -23,6 +23,8 @@ export interface Measurements {
 
 const TOLLGATES: ContenderId[] = ['tollgate-redis', 'tollgate-memory'];
 const OTHER_LIMITERS = CONTENDERS.filter((c) => c.limits && !TOLLGATES.includes(c.id)).map((c) => c.id);
+/** The most a `@rateLimit` window may cost in Redis per client, whatever its `max`. */
+const WINDOW_BYTES = 1024;
 /** Left over once idle: at most this share of what the active clients took (Redis keeps some table slack). */
 const RESIDUAL_SHARE = 0.02;
 
@@ -96,6 +98,15 @@ export function checkTargets(m: Measurements): TargetCheck[] {
       subject: labelOf('tollgate-redis'),
       measured: `${Math.round(row.bytesPerClient)} B/client; idle: ${row.keysAfterIdle} keys, ${row.residualBytes} B left`,
       pass: row.keysAfterIdle === 0 && row.residualBytes <= grown * RESIDUAL_SHARE,
+    });
+  }
+  const window = m.memory.find((row) => row.variant === WINDOW_WORST_CASE);
+  if (window) {
+    checks.push({
+      target: `@rateLimit window state ≤ ${WINDOW_BYTES} B per client for any max`,
+      subject: labelOf('tollgate-redis'),
+      measured: `${Math.round(window.bytesPerClient)} B/client with max 10,000, full, in all 64 sub-windows`,
+      pass: window.bytesPerClient <= WINDOW_BYTES,
     });
   }
   return checks;

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BucketPolicy, LimiterStore } from '../../src/limiter/store.js';
+import { windowKey } from '../../src/limiter/keys.js';
+import { WINDOW_SLOTS, windowSlotMs } from '../../src/limiter/memory-window.js';
+import type { BucketPolicy, ChargeResult, LimiterStore } from '../../src/limiter/store.js';
 
 /** Reads how many keys (Redis) or entries (memory) one client still holds. */
 export type ClientFootprint = (client: string) => Promise<number>;
+
+/**
+ * Reads the state of one window key (`tg:{client}:w:<name>`): its sub-window counters and, in
+ * Redis, the bytes `MEMORY USAGE` reports for the key.
+ */
+export type WindowState = (key: string) => Promise<{ counters: number; bytes?: number }>;
 
 const points = (n: number) => n * 1000;
 const bucket = (capacity: number, refillPerSec: number): BucketPolicy => ({
@@ -16,18 +24,25 @@ const bucket = (capacity: number, refillPerSec: number): BucketPolicy => ({
  * The contract every {@link LimiterStore} honours, run against each implementation with real
  * (short) time. Each test uses clients of its own, so a shared Redis is fine.
  */
+/** What one window may cost in Redis, whatever its `max` (`MEMORY USAGE` of its key). */
+const WINDOW_BYTES = 1024;
+
+/** The time a charge's windows were counted at, which its refund names. */
+const grantedAt = (charged: ChargeResult) => charged.windows[0]?.grantedAtMs ?? Number.NaN;
+
 export function describeStoreContract(
   name: string,
-  setup: () => Promise<{ store: LimiterStore; footprint: ClientFootprint }>,
+  setup: () => Promise<{ store: LimiterStore; footprint: ClientFootprint; windowState: WindowState }>,
   teardown: () => Promise<void> = async () => {},
 ): void {
   describe(`LimiterStore contract: ${name}`, () => {
     let store: LimiterStore;
     let footprint: ClientFootprint;
+    let windowState: WindowState;
     const client = () => `test:${randomUUID()}`;
 
     beforeAll(async () => {
-      ({ store, footprint } = await setup());
+      ({ store, footprint, windowState } = await setup());
     });
     afterAll(async () => {
       await store.close();
@@ -98,7 +113,9 @@ export function describeStoreContract(
       const c = client();
       const data = { name: 'Query.data', max: 5, windowMs: 60_000, count: 6 };
       const result = await store.charge({ client: c, bucket: null, costMilli: 0, windows: [data] });
-      expect(result.windows).toEqual([{ granted: 5, retryAfterMs: expect.any(Number) }]);
+      expect(result.windows).toEqual([
+        { granted: 5, retryAfterMs: expect.any(Number), grantedAtMs: expect.any(Number) },
+      ]);
       expect(result.windows[0]?.retryAfterMs).toBeGreaterThan(59_000);
       expect(result.windows[0]?.retryAfterMs).toBeLessThanOrEqual(60_000);
       const again = await store.charge({
@@ -135,7 +152,7 @@ export function describeStoreContract(
         windows: [window],
       });
       expect(refused.allowed).toBe(false);
-      expect(refused.windows).toEqual([{ granted: 0, retryAfterMs: 0 }]);
+      expect(refused.windows).toMatchObject([{ granted: 0, retryAfterMs: 0 }]);
       const served = await store.charge({
         client: c,
         bucket: null,
@@ -177,7 +194,7 @@ export function describeStoreContract(
         bucket: null,
         refundMilli: 0,
         reservation: charged.reservation,
-        windows: [{ name: 'Query.data', granted: 5, used: 2 }],
+        windows: [{ name: 'Query.data', granted: 5, used: 2, grantedAtMs: grantedAt(charged) }],
       });
       const next = await store.charge({
         client: c,
@@ -219,7 +236,7 @@ export function describeStoreContract(
       const look = { name: 'Query.data', max: 2, windowMs: 60_000, count: 0 };
       expect(
         (await store.charge({ client: c, bucket: null, costMilli: 0, windows: [look] })).windows,
-      ).toEqual([{ granted: 0, retryAfterMs: 0 }]);
+      ).toMatchObject([{ granted: 0, retryAfterMs: 0 }]);
       await store.charge({ client: c, bucket: null, costMilli: 0, windows: [{ ...look, count: 2 }] });
       const full = await store.charge({ client: c, bucket: null, costMilli: 0, windows: [look] });
       expect(full.windows[0]?.granted).toBe(0);
@@ -248,7 +265,7 @@ export function describeStoreContract(
         bucket: null,
         refundMilli: 0,
         reservation: first.reservation,
-        windows: [{ name: 'Mutation.login', owner, granted: 2, used: 1 }],
+        windows: [{ name: 'Mutation.login', owner, granted: 2, used: 1, grantedAtMs: grantedAt(first) }],
       });
       const third = await store.charge({ client: client(), bucket: null, costMilli: 0, windows: [login] });
       expect(third.windows[0]?.granted).toBe(1);
@@ -271,7 +288,7 @@ export function describeStoreContract(
       expect(deeper.fullAfterMs).toBeGreaterThan(19_900);
     });
 
-    it('settles calls at the times they were made, beyond max, and a refund can still give one back', async () => {
+    it('settles calls at the times they were made, beyond max', async () => {
       const c = client();
       const window = { name: 'Query.data', max: 2, windowMs: 1000 };
       await store.settle({
@@ -282,10 +299,9 @@ export function describeStoreContract(
           {
             ...window,
             calls: [
-              { ageMs: 5000, member: 'gone:0' },
-              { ageMs: 600, member: 'r1:0' },
-              { ageMs: 100, member: 'r2:0' },
-              { ageMs: 100, member: 'r2:1' },
+              { ageMs: 5000, count: 1 },
+              { ageMs: 600, count: 1 },
+              { ageMs: 100, count: 2 },
             ],
           },
         ],
@@ -296,24 +312,164 @@ export function describeStoreContract(
         costMilli: 0,
         windows: [{ ...window, count: 1 }],
       });
-      // Three calls in a window of two (the one made 5 s ago left it): full until the oldest leaves.
+      // Three calls in a window of two (the one made 5 s ago left it): full until two have left,
+      // the one of 600 ms ago and one of 100 ms ago.
       expect(full.windows[0]?.granted).toBe(0);
-      expect(full.windows[0]?.retryAfterMs).toBeGreaterThan(300);
-      expect(full.windows[0]?.retryAfterMs).toBeLessThanOrEqual(400);
-      await store.refund({
+      expect(full.windows[0]?.retryAfterMs).toBeGreaterThan(800);
+      expect(full.windows[0]?.retryAfterMs).toBeLessThanOrEqual(900);
+    });
+
+    it('settles calls of a window with a large max into its sub-windows, where they count', async () => {
+      const c = client();
+      const window = { name: 'Query.data', max: 1000, windowMs: 64_000 };
+      await store.settle({
         client: c,
         bucket: null,
-        refundMilli: 0,
-        reservation: 'r2',
-        windows: [{ name: 'Query.data', granted: 2, used: 0 }],
+        debtMilli: 0,
+        windows: [
+          {
+            ...window,
+            calls: [
+              { ageMs: 70_000, count: 500 },
+              { ageMs: 30_000, count: 1200 },
+            ],
+          },
+        ],
       });
-      const after = await store.charge({
+      const full = await store.charge({
         client: c,
         bucket: null,
         costMilli: 0,
-        windows: [{ ...window, count: 2 }],
+        windows: [{ ...window, count: 1 }],
       });
-      expect(after.windows[0]?.granted).toBe(1);
+      // 1200 in a window of 1000 (the 500 left it): none until they leave, 34 s on, or at most
+      // one sub-window (1 s) later.
+      expect(full.windows[0]?.granted).toBe(0);
+      expect(full.windows[0]?.retryAfterMs).toBeGreaterThan(33_000);
+      expect(full.windows[0]?.retryAfterMs).toBeLessThanOrEqual(35_000);
+    });
+
+    it('never admits more than max in any span of the window, across sub-window boundaries, under concurrent charges', async () => {
+      const c = client();
+      // Beyond 64 calls a window counts per sub-window: 64 of 10 ms here. Four callers at once
+      // ask far more than the window holds for three windows' time, crossing ~200 boundaries.
+      const window = { name: 'Query.data', max: 100, windowMs: 640 };
+      const slotMs = windowSlotMs(window.max, window.windowMs);
+      expect(slotMs).toBe(10);
+      const grants: Array<{ atMs: number; granted: number; asked: number }> = [];
+      const until = Date.now() + 3 * window.windowMs;
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, caller) => {
+          for (let n = 0; Date.now() < until; n++) {
+            const asked = 1 + ((n + caller) % 5);
+            const result = await store.charge({
+              client: c,
+              bucket: null,
+              costMilli: 0,
+              windows: [{ ...window, count: asked }],
+            });
+            const grant = result.windows[0];
+            grants.push({ atMs: grant?.grantedAtMs ?? Number.NaN, granted: grant?.granted ?? 0, asked });
+            await sleep(n % 7);
+          }
+        }),
+      );
+      // On the store's own clock: what was granted in the half-open span (from, to].
+      const grantedIn = (from: number, to: number) =>
+        grants.reduce((sum, g) => (g.atMs > from && g.atMs <= to ? sum + g.granted : sum), 0);
+      const refusals = grants.filter((g) => g.granted < g.asked);
+      expect(refusals.length).toBeGreaterThan(10);
+      // The window slid: it admitted again as calls left it.
+      expect(grants.reduce((sum, g) => sum + g.granted, 0)).toBeGreaterThanOrEqual(2 * window.max);
+      for (const g of grants) {
+        // Strict: no span of the window's length holds more than max.
+        expect(grantedIn(g.atMs - window.windowMs, g.atMs)).toBeLessThanOrEqual(window.max);
+      }
+      for (const g of refusals) {
+        // Early by at most one sub-window: a refusal means the window's length and one
+        // sub-window less a millisecond, ending then, was full.
+        expect(grantedIn(g.atMs - window.windowMs - slotMs + 1, g.atMs)).toBeGreaterThanOrEqual(window.max);
+      }
+    });
+
+    it('returns unused grants of a window with a large max, and nothing once their sub-window has left', async () => {
+      const c = client();
+      const window = { name: 'Query.data', max: 100, windowMs: 640 };
+      const take = (count: number) =>
+        store.charge({ client: c, bucket: null, costMilli: 0, windows: [{ ...window, count }] });
+      const giveBack = (charged: ChargeResult, granted: number, used: number) =>
+        store.refund({
+          client: c,
+          bucket: null,
+          refundMilli: 0,
+          reservation: charged.reservation,
+          windows: [{ name: window.name, granted, used, grantedAtMs: grantedAt(charged) }],
+        });
+      const first = await take(100);
+      expect(first.windows[0]?.granted).toBe(100);
+      await giveBack(first, 100, 60);
+      expect((await take(50)).windows[0]?.granted).toBe(40);
+      // Once the first charge's sub-window has left, its refund has nothing to give back: the
+      // calls that fill the window now are other calls.
+      await sleep(window.windowMs + 4 * windowSlotMs(window.max, window.windowMs));
+      expect((await take(100)).windows[0]?.granted).toBe(100);
+      await giveBack(first, 100, 0);
+      expect((await take(1)).windows[0]?.granted).toBe(0);
+    });
+
+    it('keeps a window of max 10,000 a day to a few hundred bytes after 10,000 calls', async () => {
+      const c = client();
+      const window = { name: 'Query.search', max: 10_000, windowMs: 86_400_000 };
+      let granted = 0;
+      for (let i = 0; i < 200; i++) {
+        const result = await store.charge({
+          client: c,
+          bucket: null,
+          costMilli: 0,
+          windows: [{ ...window, count: 50 }],
+        });
+        granted += result.windows[0]?.granted ?? 0;
+      }
+      expect(granted).toBe(10_000);
+      const refused = await store.charge({
+        client: c,
+        bucket: null,
+        costMilli: 0,
+        windows: [{ ...window, count: 1 }],
+      });
+      expect(refused.windows[0]?.granted).toBe(0);
+      const state = await windowState(windowKey(c, window.name));
+      expect(state.counters).toBeGreaterThan(0);
+      expect(state.counters).toBeLessThanOrEqual(WINDOW_SLOTS + 1);
+      if (state.bytes !== undefined) expect(state.bytes).toBeLessThanOrEqual(WINDOW_BYTES);
+    });
+
+    it('holds at most 65 counters (≤ 1 KB in Redis) per window, whatever its max and however its calls spread', async () => {
+      const c = client();
+      // Calls in every one of the 64 sub-windows of 20 ms: settled ones, then charged ones.
+      const window = { name: 'Query.search', max: 1_000_000_000, windowMs: 1280 };
+      await store.settle({
+        client: c,
+        bucket: null,
+        debtMilli: 0,
+        windows: [
+          {
+            ...window,
+            calls: Array.from({ length: 200 }, (_, i) => ({ ageMs: i * 7, count: 1000 })),
+          },
+        ],
+      });
+      const until = Date.now() + 2 * window.windowMs;
+      let most = 0;
+      while (Date.now() < until) {
+        await store.charge({ client: c, bucket: null, costMilli: 0, windows: [{ ...window, count: 1000 }] });
+        const state = await windowState(windowKey(c, window.name));
+        most = Math.max(most, state.counters);
+        if (state.bytes !== undefined) expect(state.bytes).toBeLessThanOrEqual(WINDOW_BYTES);
+        await sleep(3);
+      }
+      expect(most).toBeGreaterThan(WINDOW_SLOTS / 2);
+      expect(most).toBeLessThanOrEqual(WINDOW_SLOTS + 1);
     });
 
     it('leaves nothing behind once the window has passed and the bucket is full again', async () => {

@@ -1,7 +1,8 @@
 -- KEYS[1]=bucket KEYS[2..n+1]=windows
--- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=cost_milli ARGV[4]=reservation
--- ARGV[5+3(i-1)..7+3(i-1)]=max, window_ms, count of window i (count 0: only look)
--- -> {allowed, remaining_milli, retry_after_ms, full_after_ms, granted_1, retry_after_ms_1, ...}
+-- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=cost_milli
+-- ARGV[4+3(i-1)..6+3(i-1)]=max, window_ms, count of window i (count 0: only look)
+-- -> {allowed, remaining_milli, retry_after_ms, full_after_ms, granted_1, retry_after_ms_1, ..., now_ms}
+-- (now_ms, last: the time the windows' calls were counted at, which a refund names)
 --
 -- Takes the cost from the bucket and then up to `count` calls from each window, atomically.
 -- When the bucket cannot hold the cost nothing is taken at all. Integers only: the bucket is
@@ -13,7 +14,6 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local capacity_u = tonumber(ARGV[1]) * 1000
 local rate = tonumber(ARGV[2])
 local cost_u = tonumber(ARGV[3]) * 1000
-local reservation = ARGV[4]
 
 local allowed, remaining, retry_after, full_after = 1, 0, 0, 0
 if capacity_u > 0 then
@@ -41,42 +41,31 @@ if capacity_u > 0 then
 end
 
 local result = { allowed, remaining, retry_after, full_after }
-local windows = (#ARGV - 4) / 3
+
+-- ---- windows: sub-window counters (window.lua) ----
+local windows = (#ARGV - 3) / 3
 for i = 1, windows do
   local key = KEYS[i + 1]
-  local max = tonumber(ARGV[2 + 3 * i])
-  local window_ms = tonumber(ARGV[3 + 3 * i])
-  local count = tonumber(ARGV[4 + 3 * i])
+  local max = tonumber(ARGV[1 + 3 * i])
+  local window_ms = tonumber(ARGV[2 + 3 * i])
+  local count = tonumber(ARGV[3 + 3 * i])
   local granted, wait = 0, 0
   if allowed == 1 then
-    -- A call made at t counts until t + window_ms (exclusive): half-open intervals.
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_ms)
-    local used = redis.call('ZCARD', key)
+    local slot_ms, modulus = window_shape(max, window_ms)
+    local slots, used, known = window_load(key, slot_ms, modulus, window_ms, now)
     granted = math.min(count, math.max(0, max - used))
-    -- ZADD in chunks: unpack() is bounded by Lua's C stack.
-    local j = 0
-    while j < granted do
-      local entries = {}
-      local last = math.min(granted, j + 1000) - 1
-      for k = j, last do
-        entries[#entries + 1] = now
-        entries[#entries + 1] = reservation .. ':' .. k
-      end
-      redis.call('ZADD', key, unpack(entries))
-      j = last + 1
+    if granted > 0 then
+      window_add(key, slots, slot_ms, modulus, known, now, granted)
+      redis.call('PEXPIRE', key, window_ms)
     end
-    if granted > 0 then redis.call('PEXPIRE', key, window_ms) end
     -- Refused, or (when only looking) full: say when one more call would be served.
     if granted < count or (count == 0 and used >= max) then
-      local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-      if oldest[2] then
-        wait = math.max(1, tonumber(oldest[2]) + window_ms - now)
-      else
-        wait = window_ms
-      end
+      wait = window_leave_after(slots, slot_ms, window_ms, now, used + granted + 1 - max)
     end
   end
   result[#result + 1] = granted
   result[#result + 1] = wait
 end
+result[#result + 1] = now
+-- ---- end of windows ----
 return result

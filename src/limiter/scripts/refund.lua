@@ -1,16 +1,16 @@
 -- KEYS[1]=bucket KEYS[2..n+1]=windows
--- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=refund_milli ARGV[4]=reservation
--- ARGV[5+2(i-1)..6+2(i-1)]=first, last (inclusive) grant index of window i to give back
+-- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=refund_milli
+-- ARGV[4+2(i-1)..5+2(i-1)]=granted_at_ms (the charge's now_ms), unused calls of window i
 -- -> remaining_milli
 --
--- Gives back points (never above capacity) and removes the window entries of unused grants.
+-- Gives back points (never above capacity) and the unused grants of one charge to the sub-window
+-- they were counted in (window.lua).
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local capacity_u = tonumber(ARGV[1]) * 1000
 local rate = tonumber(ARGV[2])
 local refund_u = tonumber(ARGV[3]) * 1000
-local reservation = ARGV[4]
 
 local remaining = 0
 if capacity_u > 0 then
@@ -33,17 +33,10 @@ if capacity_u > 0 then
   end
 end
 
-local windows = (#ARGV - 4) / 2
+-- ---- windows: sub-window counters (window.lua) ----
+local windows = (#ARGV - 3) / 2
 for i = 1, windows do
-  local first = tonumber(ARGV[3 + 2 * i])
-  local last = tonumber(ARGV[4 + 2 * i])
-  local j = first
-  while j <= last do
-    local members = {}
-    local stop = math.min(last, j + 999)
-    for k = j, stop do members[#members + 1] = reservation .. ':' .. k end
-    redis.call('ZREM', KEYS[i + 1], unpack(members))
-    j = stop + 1
-  end
+  window_give_back(KEYS[i + 1], tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i]), now)
 end
+-- ---- end of windows ----
 return remaining

@@ -1,12 +1,12 @@
 -- KEYS[1]=bucket KEYS[2..n+1]=windows
 -- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=debt_milli
--- then for window i: window_ms, count, and count pairs age_ms, member
+-- then for window i: max, window_ms, n, and n pairs age_ms, calls
 -- -> remaining_milli (0 while in debt)
 --
 -- Counts what the in-process fallback admitted while Redis could not decide, refusing none of it:
--- the debt comes off the bucket even below zero (down to -capacity; refill pays it back), and each
--- call joins its window at the time it was made (now - age, on Redis's clock), even beyond max.
--- A call older than the window is left out. Integers only.
+-- the debt comes off the bucket even below zero (down to -capacity; refill pays it back), and the
+-- calls join their window's sub-window (window.lua) at the time they were made (now - age, on
+-- Redis's clock), even beyond max. Calls older than the window are left out. Integers only.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -32,27 +32,29 @@ if capacity_u > 0 then
   remaining = math.max(0, math.floor(tokens / 1000))
 end
 
+-- ---- windows: sub-window counters (window.lua) ----
 local a = 4
 for i = 2, #KEYS do
-  local window_ms = tonumber(ARGV[a])
-  local count = tonumber(ARGV[a + 1])
-  a = a + 2
-  local entries = {}
+  local max = tonumber(ARGV[a])
+  local window_ms = tonumber(ARGV[a + 1])
+  local n = tonumber(ARGV[a + 2])
+  a = a + 3
+  local live = {}
   local newest_age = window_ms
-  for _ = 1, count do
-    local age = tonumber(ARGV[a])
-    if age < window_ms then
-      entries[#entries + 1] = now - age
-      entries[#entries + 1] = ARGV[a + 1]
+  for _ = 1, n do
+    local age, calls = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+    if age < window_ms and calls > 0 then
+      live[#live + 1] = { age, calls }
       newest_age = math.min(newest_age, age)
     end
     a = a + 2
   end
-  if #entries > 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window_ms)
-    -- ZADD in chunks: unpack() is bounded by Lua's C stack.
-    for first = 1, #entries, 2000 do
-      redis.call('ZADD', KEYS[i], unpack(entries, first, math.min(#entries, first + 1999)))
+  if #live > 0 then
+    local slot_ms, modulus = window_shape(max, window_ms)
+    local slots, _, known = window_load(KEYS[i], slot_ms, modulus, window_ms, now)
+    for _, call in ipairs(live) do
+      window_add(KEYS[i], slots, slot_ms, modulus, known, now - call[1], call[2])
+      known = true
     end
     -- The window lives one window past its newest call.
     if redis.call('PTTL', KEYS[i]) < window_ms - newest_age then
@@ -60,4 +62,5 @@ for i = 2, #KEYS do
     end
   end
 end
+-- ---- end of windows ----
 return remaining

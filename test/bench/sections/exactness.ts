@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { windowSlotMs } from '../../../src/limiter/memory-window.js';
 import { EXACT_LIMIT } from '../budget.js';
 import { CONTENDER_IDS, type ContenderId } from '../contenders.js';
 import { post } from '../http.js';
@@ -18,6 +19,12 @@ export interface ExactnessResult {
   beforeBurstDoneMs: number;
   /** Most served in any one window beyond the limit: 0 is exact. */
   overAdmission: number;
+  /**
+   * How early the contender may refuse, by design: Tollgate counts a window of more than 64 calls
+   * per sub-window, so a call may count up to one sub-window (less 1 ms) past its window's end.
+   * `null`: none stated.
+   */
+  earlyRefusalBoundMs: number | null;
   /** What the server logged at warning level meanwhile (e.g. a limiter falling back). */
   serverWarnings: string[];
 }
@@ -73,6 +80,7 @@ export async function measureExactness(
       openerServed: around.opener,
       beforeBurstDoneMs: around.beforeDoneMs,
       overAdmission: Math.max(0, worstWindow - EXACT_LIMIT),
+      earlyRefusalBoundMs: id.startsWith('tollgate') ? windowSlotMs(EXACT_LIMIT, windowMs) - 1 : null,
       serverWarnings: servers.get(id)?.warnings() ?? [],
     };
   });

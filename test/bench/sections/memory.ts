@@ -23,6 +23,11 @@ interface Variant {
   id: string;
   /** Makes client `i` active once; keys must expire `ttlSec` after. */
   touch(redis: Redis, client: string, ttlSec: number): Promise<unknown>;
+  /**
+   * Keys one client holds, when the memory is to be divided by the clients whose keys are still
+   * there: a variant slow enough that the first clients' keys expire before the last are touched.
+   */
+  keysPerClient?: number;
 }
 
 const BATCH = 1000;
@@ -40,6 +45,46 @@ function tollgateVariant(withWindow: boolean): Variant {
         costMilli: 100_000,
         windows: withWindow ? [{ name: 'Query.data', max: 5, windowMs: ttlSec * 1000, count: 1 }] : [],
       });
+    },
+  };
+}
+
+/** The `max` of the window rows: a window that a log of call times would hold 10,000 entries for. */
+const LARGE_MAX = 10_000;
+
+/** The row of one window holding `max` 10,000 calls spread over all its sub-windows: the most it keeps. */
+export const WINDOW_WORST_CASE = `Tollgate: one @rateLimit window, max ${LARGE_MAX.toLocaleString('en-US')}, full, calls in all 64 sub-windows`;
+
+/**
+ * Tollgate's window of a large `max` (the window's length is the expiry, `ttlSec`; its state is the
+ * same for any length). `spread`: 10,000 calls in all 64 sub-windows, as a client calling all day
+ * leaves them (settled at their ages, which a benchmark cannot wait for); else one charge of 100 calls.
+ */
+function largeWindowVariant(spread: boolean): Variant {
+  let store: RedisStore | undefined;
+  return {
+    // A settle of 64 sub-windows per client is slow enough that the first clients' keys expire.
+    ...(spread ? { keysPerClient: 1 } : {}),
+    id: spread
+      ? WINDOW_WORST_CASE
+      : `Tollgate: bucket + one @rateLimit window, max ${LARGE_MAX.toLocaleString('en-US')}, 100 calls`,
+    touch(redis, client, ttlSec) {
+      store ??= new RedisStore(redis);
+      const windowMs = ttlSec * 1000;
+      const window = { name: 'Query.search', max: LARGE_MAX, windowMs };
+      if (!spread) {
+        return store.charge({
+          client,
+          bucket: { capacityMilli: 100_000, refillMilliPerSec: Math.ceil(100_000 / ttlSec) },
+          costMilli: 100_000,
+          windows: [{ ...window, count: 100 }],
+        });
+      }
+      const calls = Array.from({ length: 64 }, (_, i) => ({
+        ageMs: Math.floor((i * windowMs) / 64),
+        count: Math.floor(LARGE_MAX / 64) + (i < LARGE_MAX % 64 ? 1 : 0),
+      }));
+      return store.settle({ client, bucket: null, debtMilli: 0, windows: [{ ...window, calls }] });
     },
   };
 }
@@ -64,6 +109,8 @@ const VARIANTS: Array<() => Variant> = [
   },
   () => tollgateVariant(false),
   () => tollgateVariant(true),
+  () => largeWindowVariant(false),
+  () => largeWindowVariant(true),
 ];
 
 /**
@@ -95,7 +142,8 @@ export async function measureMemory(url: string, clients: number, ttlSec: number
         variant: variant.id,
         clients,
         keys,
-        bytesPerClient: (active - baseline) / clients,
+        bytesPerClient:
+          (active - baseline) / (variant.keysPerClient ? keys / variant.keysPerClient : clients),
         keysAfterIdle,
         residualBytes: (await usedMemory(redis)) - baseline,
         expiredAfterSec,

@@ -26,6 +26,16 @@ async function keysPerNode(client: Cluster, of: string): Promise<number[]> {
   );
 }
 
+/** The master that holds a key's slot, asked directly (as `MEMORY USAGE` must be). */
+function masterOf(client: Cluster, key: string) {
+  const address = client.slots[clusterSlot(key)]?.[0];
+  const holder = client
+    .nodes('master')
+    .find((node) => `${node.options.host}:${node.options.port}` === address);
+  if (!holder) throw new Error(`no master holds slot ${clusterSlot(key)}`);
+  return holder;
+}
+
 // Before the contract suite: it closes the shared client when it is done.
 describe('RedisStore on a three-master cluster', () => {
   it('is a real cluster: three masters sharing the slots', async () => {
@@ -93,6 +103,13 @@ describeStoreContract(
   async () => ({
     store: new RedisStore(client),
     footprint: async (of) => (await keysPerNode(client, of)).reduce((sum, n) => sum + n, 0),
+    windowState: async (key) => {
+      const holder = masterOf(client, key);
+      return {
+        counters: Math.max(0, (await holder.hlen(key)) - 2),
+        bytes: Number(await holder.memory('USAGE', key)),
+      };
+    },
   }),
   // The suite closes the store, and with it the client; the cluster stops in afterAll above.
 );

@@ -11,6 +11,11 @@ describeStoreContract('redis', async () => {
     store: new RedisStore(redis),
     // Reads through the store's own connection: a second one would outlive the suite.
     footprint: async (client) => (await redis.keys(clientKeyPattern(client))).length,
+    windowState: async (key) => ({
+      // Two fields hold the window's shape (slot length and modulus); the rest are counters.
+      counters: Math.max(0, (await redis.hlen(key)) - 2),
+      bytes: Number(await redis.memory('USAGE', key)),
+    }),
   };
 });
 
@@ -22,5 +27,6 @@ describeStoreContract('memory', async () => {
       const prefix = clientKeyPattern(client).slice(0, -1);
       return [...store.keys()].filter((key) => key.startsWith(prefix)).length;
     },
+    windowState: async (key) => ({ counters: store.windowCounters(key) }),
   };
 });

@@ -88,6 +88,9 @@ export const TIMEOUT_MS = 20;
 export const policy: BucketPolicy = { capacityMilli: 100_000, refillMilliPerSec: 1 };
 export const dataWindow = { name: 'Query.data', max: 5, windowMs: 60_000, count: 1 };
 
+/** When a charge's one window was granted, which its refund names. */
+export const grantedAt = (charged: ChargeResult) => charged.windows[0]?.grantedAtMs ?? Number.NaN;
+
 /** Charges 10 points (by default) and one `Query.data` call. */
 export const charge = (store: LimiterStore, client = 'c', costMilli = 10_000) =>
   store.charge({ client, bucket: policy, costMilli, windows: [dataWindow] });

@@ -1,7 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StoreUnavailableError } from '../../../src/limiter/store.js';
-import { charge, closeStores, dataWindow, policy, setup, TIMEOUT_MS } from './misbehaving-store.js';
+import {
+  charge,
+  closeStores,
+  dataWindow,
+  grantedAt,
+  policy,
+  setup,
+  TIMEOUT_MS,
+} from './misbehaving-store.js';
 
 afterEach(closeStores);
 
@@ -15,7 +23,7 @@ describe('ResilientStore', () => {
       bucket: policy,
       refundMilli: 10_000,
       reservation: charged.reservation,
-      windows: [{ name: 'Query.data', granted: 1, used: 0 }],
+      windows: [{ name: 'Query.data', granted: 1, used: 0, grantedAtMs: grantedAt(charged) }],
     });
     expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(100_000);
     // The grant came back too: five more calls fit in the window.
@@ -135,7 +143,7 @@ describe('ResilientStore', () => {
       bucket: policy,
       refundMilli: 40_000,
       reservation: charged.reservation,
-      windows: [{ name: 'Query.data', granted: 1, used: 0 }],
+      windows: [{ name: 'Query.data', granted: 1, used: 0, grantedAtMs: grantedAt(charged) }],
     });
     expect((await fallback.peek('c', policy)).remainingMilli).toBe(90_000);
     // The primary never saw the charge: giving it the refund would let the client spend it twice.
