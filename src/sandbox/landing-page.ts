@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, GraphQLServerListener, LandingPage } from '@ap
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { DEFAULT_API_KEY_HEADER } from '../config/settings.js';
-import { offlineHelpHtml, type SandboxExample } from './offline-help.js';
+import { type OfflineHelpOptions, offlineHelpHtml, type SandboxExample } from './offline-help.js';
 
 /**
  * The operation Sandbox opens with: a priced query next to the free `rateLimit` field, so a
@@ -31,6 +31,8 @@ export function createLandingPagePlugin(options: {
   enabled: boolean;
   /** The header API keys are read from, listed empty in Sandbox; `null` lists none. Default `x-api-key`. */
   apiKeyHeader?: string | null;
+  /** Whether `Authorization: Bearer tg_…` is read as a key, as the offline help says. Default true. */
+  bearerApiKeys?: boolean;
   /** The offline page's example and its price (`priceSandboxExample`). Default: no price shown. */
   example?: SandboxExample;
 }): ApolloServerPlugin {
@@ -58,7 +60,11 @@ export function createLandingPagePlugin(options: {
           return {
             html: async () => {
               const html = typeof page.html === 'string' ? page.html : await page.html();
-              return withOfflineHelp(html, apiKeyHeader, options.example);
+              return withOfflineHelp(html, {
+                apiKeyHeader,
+                bearerApiKeys: options.bearerApiKeys ?? true,
+                example: options.example,
+              });
             },
           };
         },
@@ -72,14 +78,10 @@ export function createLandingPagePlugin(options: {
  * replaced by Tollgate's help. The page's Content-Security-Policy admits only scripts and styles
  * carrying its nonce, so the help's carry the same.
  */
-function withOfflineHelp(
-  html: string,
-  apiKeyHeader: string | null,
-  example: SandboxExample | undefined,
-): string {
+function withOfflineHelp(html: string, help: Omit<OfflineHelpOptions, 'nonce'>): string {
   const nonce = /<script nonce="([^"]+)"/.exec(html)?.[1];
   const fallback = /<div class="fallback">[\s\S]*?<\/div>/;
   // A later Apollo whose page has another shape keeps its own page (the tests say so).
   if (!nonce) return html;
-  return html.replace(fallback, () => offlineHelpHtml({ apiKeyHeader, example, nonce }));
+  return html.replace(fallback, () => offlineHelpHtml({ ...help, nonce }));
 }

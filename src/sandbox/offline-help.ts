@@ -35,6 +35,8 @@ export function priceSandboxExample(
 export interface OfflineHelpOptions {
   /** The header API keys are read from; `null`: keys travel only as `Authorization: Bearer`. */
   apiKeyHeader: string | null;
+  /** Whether `Authorization: Bearer tg_…` is read as a key (`TOLLGATE_API_KEY_BEARER`). */
+  bearerApiKeys: boolean;
   example: SandboxExample | undefined;
   /** The Content-Security-Policy nonce of Apollo's page: its script and style need it. */
   nonce: string;
@@ -48,14 +50,15 @@ export interface OfflineHelpOptions {
  * name a browser used.
  */
 export function offlineHelpHtml(options: OfflineHelpOptions): string {
-  const { apiKeyHeader, example, nonce } = options;
+  const { apiKeyHeader, bearerApiKeys, example, nonce } = options;
+  const readsKeys = apiKeyHeader !== null || bearerApiKeys;
   const keyHeader = apiKeyHeader ?? 'authorization';
   const keyValue = apiKeyHeader ? 'YOUR_API_KEY' : 'Bearer YOUR_API_KEY';
   const query = example?.query ?? FALLBACK_EXAMPLE;
   const curl = [
     `curl -s '<span class="tollgate-endpoint">/graphql</span>' \\`,
     `  -H 'content-type: application/json' \\`,
-    `  -H '${escapeHtml(keyHeader)}: ${keyValue}' \\`,
+    ...(readsKeys ? [`  -H '${escapeHtml(keyHeader)}: ${keyValue}' \\`] : []),
     `  --data '${escapeHtml(shellQuoted(JSON.stringify({ query })))}'`,
   ].join('\n');
   const cost = example
@@ -65,7 +68,7 @@ export function offlineHelpHtml(options: OfflineHelpOptions): string {
   <h1>Tollgate GraphQL endpoint</h1>
   <p>Apollo Sandbox cannot be loaded (it comes from Apollo's CDN, which this browser cannot reach). The API itself is here:</p>
   <p>Endpoint: <code class="tollgate-endpoint" id="tollgate-endpoint">/graphql</code> (POST JSON; a GET with <code>?query=</code> also needs the key header or <code>apollo-require-preflight</code>)</p>
-  <p>API key: send it in the <code id="tollgate-key-header">${escapeHtml(keyHeader)}</code> header${apiKeyHeader ? ' (or as <code>Authorization: Bearer …</code>)' : ''}. Without a key you are served anonymously, in the anonymous tier.</p>
+  ${readsKeys ? `<p>API key: send it in the <code id="tollgate-key-header">${escapeHtml(keyHeader)}</code> header${apiKeyHeader && bearerApiKeys ? ' (or as <code>Authorization: Bearer …</code>)' : ''}. Without a key you are served anonymously, in the anonymous tier.</p>` : '<p>This server reads no API keys: every client is served by its address, in the anonymous tier.</p>'}
   <p>Try it from a terminal:</p>
   <pre id="tollgate-curl">${curl}</pre>
   <button type="button" id="tollgate-copy">Copy the command</button>

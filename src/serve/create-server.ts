@@ -71,6 +71,7 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
       createLandingPagePlugin({
         enabled: config.explorer.landingPage,
         apiKeyHeader: config.identity.apiKeyHeader,
+        bearerApiKeys: config.identity.bearerApiKeys,
         // Priced once, by the same cost model and settings as every operation.
         ...(config.explorer.landingPage ? { example: landingPageExample(tollgate) } : {}),
       }),

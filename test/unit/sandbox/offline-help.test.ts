@@ -23,6 +23,7 @@ describe('the offline landing page', () => {
   it('escapes what it shows, and names Authorization when keys travel only as bearer tokens', () => {
     const html = offlineHelpHtml({
       apiKeyHeader: null,
+      bearerApiKeys: true,
       example: { query: `{ a(s: "x'<y") }`, cost: 3 },
       nonce: 'abc',
     });
@@ -33,5 +34,16 @@ describe('the offline landing page', () => {
     expect(html).not.toContain("x'<y");
     expect(html).toContain('<script nonce="abc">');
     expect(html).toContain('<style nonce="abc">');
+  });
+
+  it('offers Authorization: Bearer beside the header only when bearer keys are read, and no key when none is', () => {
+    const help = (apiKeyHeader: string | null, bearerApiKeys: boolean) =>
+      offlineHelpHtml({ apiKeyHeader, bearerApiKeys, example: undefined, nonce: 'n' });
+    expect(help('x-api-key', true)).toContain('(or as <code>Authorization: Bearer …</code>)');
+    expect(help('x-api-key', false)).not.toContain('Bearer');
+    expect(help('x-api-key', false)).toContain("-H 'x-api-key: YOUR_API_KEY'");
+    const keyless = help(null, false);
+    expect(keyless).toContain('This server reads no API keys');
+    expect(keyless).not.toContain('YOUR_API_KEY');
   });
 });
