@@ -54,8 +54,16 @@ export function withDeadline<T>(
   const maxWaitMs = options.maxWaitMs ?? timeoutMs * 50;
   const startedAt = idleClockMs();
   const startedWallAt = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<Outcome<T>>((resolve) => {
+  // One promise settled by whichever comes first (no race of two, no `finally`): this runs once
+  // per store call, on every operation's path.
+  return new Promise<Outcome<T>>((resolve) => {
+    let done = false;
+    const settle = (outcome: Outcome<T>) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
     const check = () => {
       const now = idleClockMs();
       const silentFrom = Math.max(startedAt, options.lastHeardAt?.() ?? startedAt);
@@ -71,13 +79,12 @@ export function withDeadline<T>(
       }
       // Timers run before I/O in an event-loop turn: a reply already waiting in the socket is
       // read first, in this turn's I/O, before the deadline is declared.
-      setImmediate(() => resolve({ kind: 'timeout' }));
+      setImmediate(() => settle({ kind: 'timeout' }));
     };
-    timer = setTimeout(check, timeoutMs);
+    let timer: NodeJS.Timeout = setTimeout(check, timeoutMs);
+    promise.then(
+      (value) => settle({ kind: 'value', value }),
+      (error: unknown) => settle({ kind: 'error', error }),
+    );
   });
-  const settled = promise.then(
-    (value): Outcome<T> => ({ kind: 'value', value }),
-    (error: unknown): Outcome<T> => ({ kind: 'error', error }),
-  );
-  return Promise.race([settled, deadline]).finally(() => clearTimeout(timer));
 }

@@ -60,11 +60,21 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
+  // Operations are counted in plain numbers and handed to prom-client when it is read: its `inc`
+  // with labels hashes them and copies every series on each call, and this runs once per operation.
+  const uncounted = new Map<string, { labels: { outcome: string; tier: string }; count: number }>();
   const operations = new Counter({
     name: METRIC_NAMES.operations,
     help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated, shed).',
     labelNames: ['outcome', 'tier'] as const,
     registers,
+    collect() {
+      for (const pending of uncounted.values()) {
+        if (pending.count === 0) continue;
+        this.inc(pending.labels, pending.count);
+        pending.count = 0;
+      }
+    },
   });
   const estimatedCost = new Histogram({
     name: METRIC_NAMES.estimatedCost,
@@ -115,7 +125,10 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
 
   const countOperation = (event: OperationEvent) => {
     const outcome = event.outcome === 'served' && fallback ? 'fallback' : event.outcome;
-    operations.inc({ outcome, tier: event.tier });
+    const series = `${outcome} ${event.tier}`;
+    const pending = uncounted.get(series);
+    if (pending) pending.count += 1;
+    else uncounted.set(series, { labels: { outcome, tier: event.tier }, count: 1 });
     if (outcome !== 'unauthenticated' && outcome !== 'shed')
       estimatedCost.observe({ tier: event.tier }, event.estimatedCost);
     if (outcome === 'served' || outcome === 'fallback') {

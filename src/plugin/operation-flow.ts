@@ -27,7 +27,7 @@ import type { RateLimitRule } from '../directives/rate-limit.js';
 import { limiterUnavailableError, throttledError, tooExpensiveError } from '../errors.js';
 import { type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
-import type { TollgateEvents } from '../observe/events.js';
+import type { OperationEvent, TollgateEvents } from '../observe/events.js';
 import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
 import { leaveBatch } from './batch-status.js';
 import { executeDryRun, isDryRun } from './dry-run.js';
@@ -268,22 +268,27 @@ function settle(
   const { price } = state;
   const actual = actualCostOf(flow, rc, state);
   const refundPoints = refundUnused(flow, client, state, actual);
+  // Fields named, not spread: this runs on every operation.
   tellClient(rc.response, {
-    ...price,
+    tierName: price.tierName,
+    tier: price.tier,
+    estimatedCost: price.estimatedCost,
     actualCost: actual,
     remainingMilli: 'bucket' in state ? state.bucket.remainingMilli : null,
     refundPoints,
     // A 429's `t` names the moment its Retry-After does (a batch's is set once all are settled).
     ...(state.kind === 'throttled' && !rc.requestIsBatched ? { retryAfterSec: state.retryAfterSec } : {}),
   });
-  flow.events.operation?.({
+  if (!flow.events.operation) return;
+  const event: OperationEvent = {
     outcome: state.kind,
     tier: price.tierName,
     client,
     estimatedCost: price.estimatedCost,
     actualCost: actual,
-    ...('retryAfterSec' in state ? { retryAfterSec: state.retryAfterSec } : {}),
-  });
+  };
+  if ('retryAfterSec' in state) event.retryAfterSec = state.retryAfterSec;
+  flow.events.operation(event);
 }
 
 /**

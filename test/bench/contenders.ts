@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.js';
+import { ALTERNATIVE_ENTRY, TOLLGATE_ENTRY } from './build.js';
 import { type ServerProcess, startServer } from './processes.js';
 import { SCHEMA_DIR } from './servers/bookstore-sdl.js';
 
@@ -60,15 +61,15 @@ export async function startContender(
 ): Promise<ServerProcess> {
   const port = await freePort();
   if (id === 'tollgate-redis' || id === 'tollgate-memory') {
-    // Exactly as production starts it: src/main.ts, configured by the environment.
+    // Exactly as production starts it (`npm start`): dist/main.js, configured by the environment.
     const env: Record<string, string> = { ...UNTHROTTLED_TIERS, LOG_LEVEL: 'warn' };
     if (id === 'tollgate-redis') env.REDIS_URL = redisUrl;
     if (mode.kind === 'exact') env.BOOKSTORE_SCHEMA_DIR = exactSchemaDir(mode.limit, mode.windowSec);
-    return startServer('src/main.ts', port, env);
+    return startServer(TOLLGATE_ENTRY, port, env);
   }
   const limit = mode.kind === 'exact' ? mode.limit : THROUGHPUT_LIMIT;
   const windowSec = mode.kind === 'exact' ? mode.windowSec : 60;
-  return startServer('test/bench/servers/alternative.ts', port, {
+  return startServer(ALTERNATIVE_ENTRY, port, {
     BENCH_CONTENDER: id,
     BENCH_LIMIT: String(limit),
     BENCH_WINDOW_S: String(windowSec),
@@ -76,7 +77,7 @@ export async function startContender(
   });
 }
 
-/** Starts every contender at once (each start is mostly waiting for tsx); same order as {@link CONTENDERS}. */
+/** Starts every contender at once (each start is mostly module loading); same order as {@link CONTENDERS}. */
 export async function startAll(
   mode: ContenderMode,
   redisUrl: string,

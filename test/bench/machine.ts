@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { BenchBudget } from './budget.js';
+import { LOAD_GENERATOR } from './load.js';
 import { CAN_PIN, LOAD_CORE, SERVER_CORE } from './processes.js';
 
 /** Where and how the numbers were taken. */
@@ -11,6 +12,8 @@ export interface MachineInfo {
   node: string;
   redis: string;
   pinning: string;
+  /** `wrk` when installed, else autocannon (load.ts). */
+  loadGenerator: string;
   /** 1-minute load average when the run started and when it finished: other work on the machine skews throughput. */
   loadAverage: { start: number; end: number };
   budget: BenchBudget;
@@ -30,8 +33,9 @@ export function describeMachine(budget: BenchBudget, startedAt: Date, startLoad:
       safely(() => execFileSync('redis-server', ['--version']).toString().split(' sha=')[0] ?? '').trim() ||
       'Redis',
     pinning: CAN_PIN
-      ? `Servers pinned to core ${SERVER_CORE}; load generator (autocannon), Redis and runner to core ${LOAD_CORE}.`
+      ? `Servers pinned to core ${SERVER_CORE}; load generator (${LOAD_GENERATOR}), Redis and runner to core ${LOAD_CORE}.`
       : 'Not pinned (taskset or a second core is missing).',
+    loadGenerator: LOAD_GENERATOR,
     loadAverage: { start: startLoad, end: loadavg()[0] ?? 0 },
     budget,
     startedAt: startedAt.toISOString(),

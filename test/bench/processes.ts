@@ -19,7 +19,7 @@ export const CAN_PIN = (() => {
 
 /** The core servers run on; the runner, Redis and the load generator keep to the other one. */
 export const SERVER_CORE = 0;
-/** The core of the load generator, Redis and this runner. */
+/** The core of the load generator (wrk or autocannon), Redis and this runner. */
 export const LOAD_CORE = 1;
 
 /** Prefixes a command with `taskset -c <core>` when pinning is possible. */
@@ -60,15 +60,16 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `node --import tsx <entry>` with `env`, waits for `/health`, then pins it to the server
- * core (start-up runs unpinned: several servers starting at once would queue on one core).
+ * Starts `node <entry>` (compiled JavaScript, as in production: build.ts) with `env`, waits for
+ * `/health`, then pins it to the server core (start-up runs unpinned: several servers starting at
+ * once would queue on one core).
  */
 export async function startServer(
   entry: string,
   port: number,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [entry], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

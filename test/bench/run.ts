@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../support/redis-server.js';
 import { EXACT_LIMIT, readBudget } from './budget.js';
+import { buildContenders } from './build.js';
 import { type ContenderMode, startAll, stopAll } from './contenders.js';
 import { describeMachine } from './machine.js';
 import { killServers, LOAD_CORE, pinSelf, unpinSelf } from './processes.js';
@@ -61,7 +62,9 @@ async function main(): Promise<void> {
   const budget = readBudget();
   const startedAt = new Date();
   const startLoad = loadavg()[0] ?? 0;
-  // Redis, autocannon and this runner share one core; the servers get the other to themselves.
+  progress('compiling the contenders (dist/ and the alternatives)');
+  buildContenders();
+  // Redis, the load generator and this runner share one core; the servers get the other to themselves.
   pinSelf(LOAD_CORE);
   const redis = await benchRedis();
   const interrupted = (signal: NodeJS.Signals) => {

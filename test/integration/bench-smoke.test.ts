@@ -7,7 +7,8 @@ import { CONTENDERS } from '../bench/contenders.js';
 import { type BenchReport, SECTION_TITLES } from '../bench/report.js';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
-const RUN_DEADLINE_MS = 110_000;
+// Compiling the contenders (dist/ and the alternatives) comes first: up to half a minute on a busy machine.
+const RUN_DEADLINE_MS = 200_000;
 
 /** Runs `npm run bench`'s script with a tiny budget; speed is not asserted, only that it all comes out. */
 function runTinyBench(jsonPath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -50,7 +51,7 @@ function runTinyBench(jsonPath: string): Promise<{ code: number | null; stdout: 
 }
 
 describe('npm run bench on a tiny budget', () => {
-  it('prints every section and writes the JSON with every contender', { timeout: 120_000 }, async () => {
+  it('prints every section and writes the JSON with every contender', { timeout: 210_000 }, async () => {
     const jsonPath = join(mkdtempSync(join(tmpdir(), 'tollgate-bench-')), 'bench.json');
     const { code, stdout, stderr } = await runTinyBench(jsonPath);
     expect(code, stderr).toBe(0);

@@ -21,6 +21,11 @@ export interface ThroughputResult {
   latencyP50Ms: number;
   latencyP99Ms: number;
   cpuUsPerOp: { median: number; min: number; max: number; vsPlain: number };
+  /**
+   * The headline: server CPU per operation this contender adds to the plain server's, in
+   * microseconds, taken per repetition (each against the plain run of the same repetition).
+   */
+  cpuOverPlainUs: { median: number; min: number; max: number };
   /** Non-2xx answers and errors over all runs: a fair run has none (nothing throttled). */
   failures: number;
 }
@@ -81,6 +86,7 @@ function summarise(runs: Map<string, MeasuredRun[]>): ThroughputResult[] {
       if (!own) continue;
       const ops = own.map((run) => run.opsPerSec);
       const cpu = own.map((run) => run.cpuUsPerOp);
+      const overPlain = own.map((run, i) => run.cpuUsPerOp - (plain[i] ?? run).cpuUsPerOp);
       results.push({
         contender: id,
         shape: shape.id,
@@ -89,6 +95,7 @@ function summarise(runs: Map<string, MeasuredRun[]>): ThroughputResult[] {
         latencyP50Ms: median(own.map((run) => run.latencyP50Ms)),
         latencyP99Ms: median(own.map((run) => run.latencyP99Ms)),
         cpuUsPerOp: { median: median(cpu), ...spread(cpu), vsPlain: median(cpu) / plainCpu },
+        cpuOverPlainUs: { median: median(overPlain), ...spread(overPlain) },
         failures: own.reduce((sum, run) => sum + run.non2xx + run.errors, 0),
       });
     }

@@ -1,6 +1,6 @@
 /**
  * Entry point of one alternative contender in a process of its own:
- * `node --import tsx test/bench/servers/alternative.ts` with
+ * `node test/bench/results/build/test/bench/servers/alternative.js` (compiled by build.ts) with
  * BENCH_CONTENDER=plain|classic|directive|complexity, PORT, REDIS_URL (all but plain),
  * BENCH_LIMIT (operations per window) and BENCH_WINDOW_S.
  */
