@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
-import { bucketKey, windowKey } from './keys.js';
+import { bucketKey, inflightKey, windowKey } from './keys.js';
 import { closeRedis } from './redis-connection.js';
 import { nextReservation } from './reservation.js';
 import type {
@@ -19,7 +19,7 @@ const SETTLE_LUA = readFileSync(new URL('./scripts/settle.lua', import.meta.url)
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[allowed, remaining, retry, full, (granted, retry)*]`. */
+    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[status, remaining, retry or wait, full, (granted, retry)*]`. */
     tollgateCharge(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number[], Context>;
     /** scripts/refund.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
     tollgateRefund(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
@@ -92,6 +92,7 @@ export class RedisStore implements LimiterStore {
             refundMilli: request.costMilli,
             reservation,
             windows: [],
+            slot: Boolean(request.concurrency) && first.allowed,
           },
           own.map((window, i) => ({ ...window, granted: first.windows[i]?.granted ?? 0, used: 0 })),
         ).catch(() => {});
@@ -113,7 +114,7 @@ export class RedisStore implements LimiterStore {
         unused.filter((window) => !foreign.includes(window)),
       ),
       ...[...byOwner].map(([owner, windows]) =>
-        this.refundOnce({ ...request, client: owner, bucket: null, refundMilli: 0 }, windows),
+        this.refundOnce({ ...request, client: owner, bucket: null, refundMilli: 0, slot: false }, windows),
       ),
     ]);
   }
@@ -159,15 +160,21 @@ export class RedisStore implements LimiterStore {
       keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.max, window.windowMs, window.count);
     }
+    const { concurrency } = request;
+    if (concurrency) keys.push(inflightKey(request.client));
+    args.push(request.maxWaitMs ?? 0, concurrency?.max ?? 0, concurrency?.leaseMs ?? 0);
     const reply = await this.redis.tollgateCharge(keys.length, ...keys, ...args);
     const windows = request.windows.map((_, i) => ({
       granted: reply[4 + 2 * i] ?? 0,
       retryAfterMs: reply[5 + 2 * i] ?? 0,
     }));
+    const allowed = reply[0] === 1;
     return {
-      allowed: reply[0] === 1,
+      allowed,
+      refusedBy: allowed ? null : reply[0] === 2 ? 'concurrency' : 'bucket',
       remainingMilli: reply[1] ?? 0,
-      retryAfterMs: reply[2] ?? 0,
+      retryAfterMs: allowed ? 0 : (reply[2] ?? 0),
+      waitMs: allowed ? (reply[2] ?? 0) : 0,
       fullAfterMs: reply[3] ?? 0,
       windows,
       reservation,
@@ -175,7 +182,8 @@ export class RedisStore implements LimiterStore {
   }
 
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
-    if (windows.length === 0 && (request.bucket === null || request.refundMilli <= 0)) return;
+    const slot = request.slot === true;
+    if (windows.length === 0 && !slot && (request.bucket === null || request.refundMilli <= 0)) return;
     const keys = [bucketKey(request.client)];
     const args: Array<string | number> = [
       ...bucketArgs(request.bucket),
@@ -186,6 +194,8 @@ export class RedisStore implements LimiterStore {
       keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.used, window.granted - 1);
     }
+    if (slot) keys.push(inflightKey(request.client));
+    args.push(slot ? 1 : 0);
     await this.redis.tollgateRefund(keys.length, ...keys, ...args);
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BucketPolicy, LimiterStore } from '../../src/limiter/store.js';
+import { describeShapingContract } from './store-contract-shaping.js';
 
 /** Reads how many keys (Redis) or entries (memory) one client still holds. */
 export type ClientFootprint = (client: string) => Promise<number>;
@@ -328,5 +329,7 @@ export function describeStoreContract(
       await sleep(400);
       expect(await footprint(c)).toBe(0);
     });
+
+    describeShapingContract(() => store);
   });
 }

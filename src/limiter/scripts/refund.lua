@@ -1,9 +1,11 @@
--- KEYS[1]=bucket KEYS[2..n+1]=windows
+-- KEYS[1]=bucket KEYS[2..n+1]=windows [KEYS[n+2]=inflight, when release_slot is 1]
 -- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=refund_milli ARGV[4]=reservation
 -- ARGV[5+2(i-1)..6+2(i-1)]=first, last (inclusive) grant index of window i to give back
+-- then, last: release_slot (1: release the reservation's concurrency slot)
 -- -> remaining_milli
 --
--- Gives back points (never above capacity) and removes the window entries of unused grants.
+-- Gives back points (never above capacity), removes the window entries of unused grants and
+-- releases the concurrency slot.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -33,7 +35,11 @@ if capacity_u > 0 then
   end
 end
 
-local windows = (#ARGV - 4) / 2
+-- Concurrency ---------------------------------------------------------------------------------
+if ARGV[#ARGV] == '1' then redis.call('ZREM', KEYS[#KEYS], reservation) end
+-- ---------------------------------------------------------------------------------------------
+
+local windows = (#ARGV - 5) / 2
 for i = 1, windows do
   local first = tonumber(ARGV[3 + 2 * i])
   local last = tonumber(ARGV[4 + 2 * i])
