@@ -341,6 +341,7 @@ function settle(
     actualCost: actual,
     remainingMilli: 'bucket' in state ? state.bucket.remainingMilli : null,
     refundPoints,
+    ...(state.kind === 'served' && flow.enforce ? { waitedMs: state.waitMs } : {}),
   });
   flow.events.operation?.({
     outcome: state.kind,
