@@ -193,7 +193,14 @@ export class MemoryStore implements LimiterStore {
 
   private takeFromBucket(request: ChargeRequest, now: number) {
     const policy = request.bucket;
-    const free = { allowed: true, refusedBy: null, remainingMilli: 0, retryAfterMs: 0, waitMs: 0, fullAfterMs: 0 };
+    const free = {
+      allowed: true,
+      refusedBy: null,
+      remainingMilli: 0,
+      retryAfterMs: 0,
+      waitMs: 0,
+      fullAfterMs: 0,
+    };
     if (!policy) return free;
     const key = bucketKey(request.client);
     const capacityMicro = policy.capacityMilli * 1000;
@@ -203,7 +210,8 @@ export class MemoryStore implements LimiterStore {
     // Waiting, as in charge.lua: taken while the debt left is one refill pays within maxWaitMs.
     const maxWaitMs = request.maxWaitMs ?? 0;
     const allowed = tokens - costMicro >= -policy.refillMilliPerSec * maxWaitMs;
-    const waitMs = allowed && tokens < costMicro ? Math.ceil((costMicro - tokens) / policy.refillMilliPerSec) : 0;
+    const waitMs =
+      allowed && tokens < costMicro ? Math.ceil((costMicro - tokens) / policy.refillMilliPerSec) : 0;
     if (allowed) {
       tokens -= costMicro;
       if (costMicro > 0) this.remember(this.buckets, key, bucketState(tokens, policy, now));

@@ -139,7 +139,13 @@ export function describeShapingContract(store: () => LimiterStore): void {
       const concurrency = { max: 1, leaseMs: 150 };
       const held = await store().charge({ client: c, bucket: null, costMilli: 0, windows: [], concurrency });
       expect(held.allowed).toBe(true);
-      const refused = await store().charge({ client: c, bucket: null, costMilli: 0, windows: [], concurrency });
+      const refused = await store().charge({
+        client: c,
+        bucket: null,
+        costMilli: 0,
+        windows: [],
+        concurrency,
+      });
       expect(refused.refusedBy).toBe('concurrency');
       expect(refused.retryAfterMs).toBeLessThanOrEqual(150);
       await sleep(200);

@@ -49,13 +49,17 @@ describe('per-client concurrency limit (maxConcurrent 3), across two processes',
   it('runs exactly 3 of 10 concurrent 1-second operations; the rest are refused, charged nothing', async () => {
     const { headers, slots } = await newClient();
     const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => postGraphQL(servers[i % 2].url, work(1000, 'ten'), { headers })),
+      Array.from({ length: 10 }, (_, i) =>
+        postGraphQL((servers[i % 2] as TollgateProcess).url, work(1000, 'ten'), { headers }),
+      ),
     );
     const served = answers.filter((answer) => answer.status === 200);
     expect(served).toHaveLength(3);
     expect(ranLines('ten')).toHaveLength(3);
     // The three ran at once: each started before any other ended.
-    const starts = served.map((answer) => (answer.body.data?.work as { startedAtMs: number }).startedAtMs);
+    const starts = served.map(
+      (answer) => (answer.body.data?.work as { startedAtMs: number } | undefined)?.startedAtMs ?? Number.NaN,
+    );
     expect(Math.max(...starts) - Math.min(...starts)).toBeLessThan(1000);
     const refused = answers.filter((answer) => answer.status !== 200);
     expect(refused).toHaveLength(7);
@@ -64,18 +68,24 @@ describe('per-client concurrency limit (maxConcurrent 3), across two processes',
     // Released with the refund after each response (long before the leases end): 3 more run.
     await until(async () => (await redis.zcard(slots)) === 0, LEASE_MS / 3);
     const next = await Promise.all(
-      Array.from({ length: 3 }, (_, i) => postGraphQL(servers[i % 2].url, work(0, 'next'), { headers })),
+      Array.from({ length: 3 }, (_, i) =>
+        postGraphQL((servers[i % 2] as TollgateProcess).url, work(0, 'next'), { headers }),
+      ),
     );
     expect(next.map((answer) => answer.status)).toEqual([200, 200, 200]);
     // 6 operations of 1 point were charged; the 7 refused took nothing.
-    const status = await postGraphQL(servers[0].url, '{ rateLimit(dryRun: true) { remaining } }', { headers });
+    const status = await postGraphQL(servers[0].url, '{ rateLimit(dryRun: true) { remaining } }', {
+      headers,
+    });
     expect(status.body.data?.rateLimit).toEqual({ remaining: 994 });
   });
 
   it('releases the slots of operations that fail', async () => {
     const { headers, slots } = await newClient();
     const failed = await Promise.all(
-      Array.from({ length: 3 }, (_, i) => postGraphQL(servers[i % 2].url, work(100, 'fail', true), { headers })),
+      Array.from({ length: 3 }, (_, i) =>
+        postGraphQL((servers[i % 2] as TollgateProcess).url, work(100, 'fail', true), { headers }),
+      ),
     );
     expect(failed.map((answer) => answer.body.errors?.[0]?.message)).toEqual(
       Array(3).fill('failed on purpose'),

@@ -38,7 +38,7 @@ describe('waiting instead of 429 (maxWaitMs), across two processes', () => {
     const warm = { headers: { 'x-api-key': await createKeyInRedis(inject('redisUrl'), 'pro') }, agent };
     await Promise.all(
       Array.from({ length: 21 }, (_, i) =>
-        postGraphQL(servers[i % 2].url, BURST, { ...warm, variables: { tag: 'warm' } }),
+        postGraphQL((servers[i % 2] as TollgateProcess).url, BURST, { ...warm, variables: { tag: 'warm' } }),
       ),
     );
   });
@@ -55,7 +55,11 @@ describe('waiting instead of 429 (maxWaitMs), across two processes', () => {
     const sentAtMs = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 21 }, (_, i) =>
-        postGraphQL(servers[i % 2].url, BURST, { headers, agent, variables: { tag: 'burst' } }),
+        postGraphQL((servers[i % 2] as TollgateProcess).url, BURST, {
+          headers,
+          agent,
+          variables: { tag: 'burst' },
+        }),
       ),
     );
     const served = answers.filter((answer) => answer.status === 200);
@@ -69,7 +73,9 @@ describe('waiting instead of 429 (maxWaitMs), across two processes', () => {
 
     // The bucket holds 10 at once and 5 more per second: the (n+1)-th operation starts no earlier
     // than (n+1 − 10) × 200 ms after the first charge, itself after the burst was sent.
-    const starts = served.map((answer) => (answer.body.data?.work as Work).startedAtMs).sort((a, b) => a - b);
+    const starts = served
+      .map((answer) => (answer.body.data?.work as Work | undefined)?.startedAtMs ?? Number.NaN)
+      .sort((a, b) => a - b);
     starts.forEach((startedAtMs, n) => {
       const earliest = sentAtMs + Math.max(0, n + 1 - 10) * POINT_MS;
       expect(startedAtMs, `operation ${n + 1}`).toBeGreaterThanOrEqual(earliest - CLOCK_SLACK_MS);
