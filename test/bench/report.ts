@@ -6,6 +6,7 @@ import type { MemoryResult } from './sections/memory.js';
 import type { OutageResult } from './sections/outage.js';
 import type { PricingResult } from './sections/pricing.js';
 import type { RoundTripResult } from './sections/round-trips.js';
+import type { ShapingResult } from './sections/shaping.js';
 import type { ThroughputResult } from './sections/throughput.js';
 import type { TargetCheck } from './targets.js';
 
@@ -17,6 +18,8 @@ export interface BenchReport {
   exactness: ExactnessResult[];
   memory: MemoryResult[];
   pricing: PricingResult;
+  /** The store's cost per operation of waiting (`maxWaitMs`) and concurrency limits, on and off. */
+  shaping: ShapingResult[];
   /** Empty (with `outageSkipped` saying why) when the bench may not stop the Redis it uses. */
   outage: OutageResult[];
   outageSkipped?: string;
@@ -32,6 +35,7 @@ export const SECTION_TITLES = [
   'Redis memory per client',
   'Pricing cost',
   'Redis stopped',
+  'Traffic shaping cost',
 ] as const;
 
 const label = (id: ContenderId) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
@@ -172,5 +176,22 @@ export function renderMarkdown(r: BenchReport): string {
           o.recoveredAfterSec === null ? 'not within 10 s' : `${fixed(o.recoveredAfterSec, 1)} s`,
         ]),
       ),
+    `## ${SECTION_TITLES[7]}`,
+    table(
+      [
+        'Variant',
+        'Charge µs (median)',
+        'Release µs (after the response)',
+        'Redis calls / operation',
+        'Waited',
+      ],
+      r.shaping.map((x) => [
+        x.variant,
+        fixed(x.chargeUs, 1),
+        x.releaseUs > 0 ? fixed(x.releaseUs, 1) : '—',
+        String(x.callsPerOperation),
+        `${Math.round(x.waitedShare * 100)} %`,
+      ]),
+    ),
   ].join('\n\n');
 }
