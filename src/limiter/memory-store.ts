@@ -193,15 +193,16 @@ export class MemoryStore implements LimiterStore {
 
   private takeFromBucket(request: ChargeRequest, now: number) {
     const policy = request.bucket;
-    const free = {
-      allowed: true,
-      refusedBy: null,
-      remainingMilli: 0,
-      retryAfterMs: 0,
-      waitMs: 0,
-      fullAfterMs: 0,
-    };
-    if (!policy) return free;
+    if (!policy) {
+      return {
+        allowed: true,
+        refusedBy: null,
+        remainingMilli: 0,
+        retryAfterMs: 0,
+        waitMs: 0,
+        fullAfterMs: 0,
+      };
+    }
     const key = bucketKey(request.client);
     const capacityMicro = policy.capacityMilli * 1000;
     const state = this.buckets.get(key);
