@@ -29,6 +29,16 @@ export interface RateLimitStatus {
   resetAt: string;
 }
 
+/**
+ * The connection a request came on, as the plugin watches it while an operation waits its turn
+ * (`maxWaitMs`): `close` means the client has gone. A `net.Socket` (`request.socket`) is one.
+ */
+export interface ClientConnection {
+  readonly destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
 /** Per-request context shared by the plugin, the directive and the resolvers. */
 export interface TollgateContext {
   /** Who is calling. */
@@ -37,4 +47,9 @@ export interface TollgateContext {
   fieldAdmission: FieldAdmission;
   /** Set by the plugin once the operation is charged (or priced, for a dry run). */
   rateLimitStatus?: RateLimitStatus;
+  /**
+   * The request's connection: an operation waiting its turn whose client leaves is given back
+   * instead of run. Default none: a waiting operation always runs.
+   */
+  connection?: ClientConnection;
 }

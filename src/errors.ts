@@ -16,8 +16,17 @@ export const ERROR_STATUS = {
   COST_INVALID_SLICING_ARGUMENT: 400,
   /** A document too large to price or validate (too many selections once fragments are expanded). */
   QUERY_TOO_COMPLEX: 400,
-  /** The client's bucket cannot hold the cost now (429), or a field's window is full (in `errors`, 200). */
+  /**
+   * The client's bucket cannot hold the cost now, not even within the tier's `maxWaitMs` (429); the
+   * client has its tier's `maxConcurrent` operations in flight already (429, `reason:
+   * "CONCURRENCY_LIMIT"`); or a field's window is full (in `errors`, 200).
+   */
   RATE_LIMITED: 429,
+  /**
+   * The client went away while its operation waited its turn (`maxWaitMs`): nothing ran and the
+   * charge was given back. Nobody reads the answer; it names the outcome in logs (nginx's 499).
+   */
+  CLIENT_CLOSED_REQUEST: 499,
   /** The store could not answer and the failure policy is `closed`. */
   RATE_LIMITER_UNAVAILABLE: 503,
   /** Only for routes that do not exist. */
@@ -131,6 +140,29 @@ export function throttledError(cost: number, availablePoints: number, retryAfter
       extensions: { cost, available: availablePoints, retryAfter: retryAfterSec },
       headers: { 'Retry-After': String(retryAfterSec) },
     },
+  );
+}
+
+/**
+ * 429: the client has `limit` operations in flight already (its tier's `maxConcurrent`, across
+ * every process); nothing ran, nothing was taken.
+ */
+export function concurrencyLimitedError(limit: number, retryAfterSec: number): GraphQLError {
+  return tollgateError(
+    'RATE_LIMITED',
+    `Too many operations in flight: this client may run ${limit} at once; try again in ${retryAfterSec} s.`,
+    {
+      extensions: { reason: 'CONCURRENCY_LIMIT', limit, retryAfter: retryAfterSec },
+      headers: { 'Retry-After': String(retryAfterSec) },
+    },
+  );
+}
+
+/** 499: the client went away while its operation waited its turn; nothing ran, nothing was taken. */
+export function clientGoneError(): GraphQLError {
+  return tollgateError(
+    'CLIENT_CLOSED_REQUEST',
+    'The client closed the connection while the operation waited its turn; it did not run.',
   );
 }
 

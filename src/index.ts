@@ -18,7 +18,7 @@ export {
   type TollgateConfig,
   type TollgateSettings,
 } from './config/index.js';
-export type { FieldAdmission, RateLimitStatus, TollgateContext } from './context.js';
+export type { ClientConnection, FieldAdmission, RateLimitStatus, TollgateContext } from './context.js';
 export type { RateLimitRule } from './directives/rate-limit.js';
 export { RATE_LIMIT_EXPOSED_HEADERS } from './http/cors.js';
 export { createApiKey } from './identity/api-keys.js';

@@ -144,6 +144,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
     costModel: schema.costModel,
     rateLimitRules: schema.rateLimitRules,
     tiers: config.tiers,
+    concurrencyLeaseMs: config.concurrencyLeaseMs,
     mode: config.cost.mode,
     logger,
     events: observers.events,
@@ -170,7 +171,8 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       const overloaded = shedder?.refusal(client);
       if (overloaded) throw overloaded;
       // Until the plugin charges the operation, every @rateLimit call would ask the store itself.
-      return { client, fieldAdmission: new FieldGrants(client.id, store) };
+      // The socket, watched only while an operation waits its turn: a client that leaves gets its charge back.
+      return { client, fieldAdmission: new FieldGrants(client.id, store), connection: request.socket };
     },
     config,
     logger,

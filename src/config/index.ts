@@ -39,6 +39,10 @@ export interface TierConfig {
   refillPerSec: number;
   /** The dearest single operation allowed, in points; never above `capacity`. */
   maxCost: number;
+  /** How long an operation may wait for the bucket instead of being refused, in ms. Default 0: no waiting. */
+  maxWaitMs?: number;
+  /** Operations of one client in flight at once, across processes. Default 0: no limit. */
+  maxConcurrent?: number;
 }
 
 /** A log level: Pino's, and `silent`. */
@@ -71,6 +75,8 @@ export interface TollgateConfig {
   limits: InputLimits;
   drainGraceMs: number;
   drainTimeoutMs: number;
+  /** The longest a concurrency slot is held, in ms, counted from when its operation may run. */
+  concurrencyLeaseMs: number;
   identity: {
     trustedProxies: TrustedProxies;
     proxyHeader: ProxyHeader;
@@ -162,6 +168,7 @@ function toConfig(values: ValuesOf<typeof SETTINGS>): TollgateConfig {
     limits: { ...values.limits },
     drainGraceMs: values.drainGraceMs,
     drainTimeoutMs: values.drainTimeoutMs,
+    concurrencyLeaseMs: values.concurrencyLeaseMs,
     identity: { ...rest, authFailuresWindowMs: authFailuresWindow },
     cors: { ...values.cors },
     shedding: sheddingConfig(values.shedding),

@@ -39,6 +39,9 @@ export const DEFAULT_API_KEY_HEADER = 'x-api-key';
 /** Size of a list with neither a slicing argument nor `assumedSize`: the default of `cost.defaultListSize`. */
 export const DEFAULT_LIST_SIZE = 10;
 
+/** How long a concurrency slot is held at most, in ms: the default of `concurrencyLeaseMs`. */
+export const DEFAULT_CONCURRENCY_LEASE_MS = 60_000;
+
 /** Pino's levels, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -57,6 +60,27 @@ function tier(name: string, defaults: { capacity: number; refillPerSec: number; 
     }),
     /** The dearest single operation, in points; never above `capacity` (`TOLLGATE_TIER_<TIER>_MAX_COST`). */
     maxCost: setting({ env: `${env}_MAX_COST`, json: NUMBER, default: defaults.maxCost, parse: positive }),
+    /**
+     * How long an operation the bucket cannot hold yet may wait for it instead of being refused, in
+     * ms (`TOLLGATE_TIER_<TIER>_MAX_WAIT_MS`): the bucket goes into debt up to `refillPerSec` × this,
+     * and the operation runs when refill has paid for it. Default 0: refused at once (429).
+     */
+    maxWaitMs: setting({
+      env: `${env}_MAX_WAIT_MS`,
+      json: NUMBER,
+      default: 0,
+      parse: (raw) => integer(raw, { min: 0, max: 60_000 }),
+    }),
+    /**
+     * Operations of one client in flight at once, across every process; more are refused (429)
+     * (`TOLLGATE_TIER_<TIER>_MAX_CONCURRENT`). Default 0: no limit.
+     */
+    maxConcurrent: setting({
+      env: `${env}_MAX_CONCURRENT`,
+      json: NUMBER,
+      default: 0,
+      parse: (raw) => integer(raw, { min: 0, max: 1_000_000 }),
+    }),
   };
 }
 
@@ -235,6 +259,17 @@ export const SETTINGS = {
     json: NUMBER,
     default: 20_000,
     parse: (raw) => integer(raw, { min: 0, max: 600_000 }),
+  }),
+  /**
+   * How long an operation holds its concurrency slot at most, in ms, counted from when it may run
+   * (`TOLLGATE_CONCURRENCY_LEASE_MS`): a slot its process never gives back (killed, say) is free
+   * again after this. An operation running longer stops counting against `maxConcurrent`. Default {@link DEFAULT_CONCURRENCY_LEASE_MS}.
+   */
+  concurrencyLeaseMs: setting({
+    env: 'TOLLGATE_CONCURRENCY_LEASE_MS',
+    json: NUMBER,
+    default: DEFAULT_CONCURRENCY_LEASE_MS,
+    parse: (raw) => integer(raw, { min: 100, max: 3_600_000 }),
   }),
   /** Who is calling: API keys and client addresses. */
   identity: {

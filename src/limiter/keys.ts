@@ -15,6 +15,11 @@ export function windowKey(client: string, name: string): string {
   return `${PREFIX}:{${hashTagSafe(client)}}:w:${name}`;
 }
 
+/** The client's concurrency slots: a sorted set of reservation → lease end. */
+export function inflightKey(client: string): string {
+  return `${PREFIX}:{${hashTagSafe(client)}}:inflight`;
+}
+
 /** The prefix every key of one client starts with (tests use it to find a client's keys). */
 export function clientKeyPattern(client: string): string {
   return `${PREFIX}:{${hashTagSafe(client)}}:*`;

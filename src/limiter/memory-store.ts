@@ -1,4 +1,5 @@
 import { bucketKey, windowKey } from './keys.js';
+import { MemorySlots } from './memory-slots.js';
 import { SlotWindow, windowSlotMs } from './memory-window.js';
 import { nextReservation } from './reservation.js';
 import type {
@@ -49,6 +50,7 @@ export class MemoryStore implements LimiterStore {
   readonly kind = 'memory';
   private readonly buckets = new Map<string, BucketState>();
   private readonly windows = new Map<string, WindowState>();
+  private readonly slots = new MemorySlots();
   private readonly sweeper: NodeJS.Timeout;
   private readonly maxKeys: number;
 
@@ -70,6 +72,7 @@ export class MemoryStore implements LimiterStore {
   *keys(): IterableIterator<string> {
     yield* this.buckets.keys();
     yield* this.windows.keys();
+    yield* this.slots.keys();
   }
 
   /**
@@ -83,7 +86,25 @@ export class MemoryStore implements LimiterStore {
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const now = Date.now();
     const reservation = nextReservation();
+    const { concurrency } = request;
+    const slotsFull = concurrency ? this.slots.full(request.client, concurrency, now) : null;
+    if (slotsFull !== null) {
+      const windows = request.windows.map(() => ({ granted: 0, retryAfterMs: 0, grantedAtMs: now }));
+      return {
+        allowed: false,
+        refusedBy: 'concurrency',
+        remainingMilli: 0,
+        retryAfterMs: slotsFull,
+        waitMs: 0,
+        fullAfterMs: 0,
+        windows,
+        reservation,
+      };
+    }
     const bucket = this.takeFromBucket(request, now);
+    if (concurrency && bucket.allowed) {
+      this.slots.take(request.client, reservation, concurrency, now + bucket.waitMs);
+    }
     const windows: WindowGrant[] = request.windows.map((window) => {
       if (!bucket.allowed) return { granted: 0, retryAfterMs: 0, grantedAtMs: now };
       const key = windowKey(window.owner ?? request.client, window.name);
@@ -105,6 +126,7 @@ export class MemoryStore implements LimiterStore {
 
   async refund(request: RefundRequest): Promise<void> {
     const now = Date.now();
+    if (request.slot) this.slots.release(request.client, request.reservation);
     if (request.bucket && request.refundMilli > 0) {
       const key = bucketKey(request.client);
       const state = this.buckets.get(key);
@@ -162,19 +184,33 @@ export class MemoryStore implements LimiterStore {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.slots.clear();
     this.buckets.clear();
     this.windows.clear();
   }
 
   private takeFromBucket(request: ChargeRequest, now: number) {
     const policy = request.bucket;
-    if (!policy) return { allowed: true, remainingMilli: 0, retryAfterMs: 0, fullAfterMs: 0 };
+    if (!policy) {
+      return {
+        allowed: true,
+        refusedBy: null,
+        remainingMilli: 0,
+        retryAfterMs: 0,
+        waitMs: 0,
+        fullAfterMs: 0,
+      };
+    }
     const key = bucketKey(request.client);
     const capacityMicro = policy.capacityMilli * 1000;
     const state = this.buckets.get(key);
     let tokens = state ? refilled(state, policy, now) : capacityMicro;
     const costMicro = request.costMilli * 1000;
-    const allowed = tokens >= costMicro;
+    // Waiting, as in charge.lua: taken while the debt left is one refill pays within maxWaitMs.
+    const maxWaitMs = request.maxWaitMs ?? 0;
+    const allowed = tokens - costMicro >= -policy.refillMilliPerSec * maxWaitMs;
+    const waitMs =
+      allowed && tokens < costMicro ? Math.ceil((costMicro - tokens) / policy.refillMilliPerSec) : 0;
     if (allowed) {
       tokens -= costMicro;
       if (costMicro > 0) this.remember(this.buckets, key, bucketState(tokens, policy, now));
@@ -185,8 +221,10 @@ export class MemoryStore implements LimiterStore {
     }
     return {
       allowed,
+      refusedBy: allowed ? null : ('bucket' as const),
       remainingMilli: Math.max(0, Math.floor(tokens / 1000)),
-      retryAfterMs: allowed ? 0 : Math.ceil((costMicro - tokens) / policy.refillMilliPerSec),
+      retryAfterMs: allowed ? 0 : Math.ceil((costMicro - tokens) / policy.refillMilliPerSec) - maxWaitMs,
+      waitMs,
       fullAfterMs: Math.ceil((capacityMicro - tokens) / policy.refillMilliPerSec),
     };
   }
@@ -214,6 +252,7 @@ export class MemoryStore implements LimiterStore {
 
   private sweep(): void {
     const now = Date.now();
+    this.slots.sweep(now);
     for (const [key, state] of this.windows) if (state.expiresAtMs <= now) this.windows.delete(key);
     // A bucket refilled to capacity is the same as no bucket: drop it, as the Redis key expires.
     for (const [key, state] of this.buckets) if (state.fullAtMs <= now) this.buckets.delete(key);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
-import { bucketKey, windowKey } from './keys.js';
+import { bucketKey, inflightKey, windowKey } from './keys.js';
 import { closeRedis } from './redis-connection.js';
 import { nextReservation } from './reservation.js';
 import type {
@@ -22,7 +22,7 @@ const SETTLE_LUA = `${WINDOW_LUA}\n${script('settle.lua')}`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[allowed, remaining, retry, full, (granted, retry)*, now]`. */
+    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[status, remaining, retry or wait, full, (granted, retry)*, now]`. */
     tollgateCharge(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number[], Context>;
     /** scripts/refund.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
     tollgateRefund(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
@@ -95,6 +95,7 @@ export class RedisStore implements LimiterStore {
             refundMilli: request.costMilli,
             reservation,
             windows: [],
+            slot: Boolean(request.concurrency) && first.allowed,
           },
           own.map((window, i) => ({
             name: window.name,
@@ -124,7 +125,7 @@ export class RedisStore implements LimiterStore {
         unused.filter((window) => !foreign.includes(window)),
       ),
       ...[...byOwner].map(([owner, windows]) =>
-        this.refundOnce({ ...request, client: owner, bucket: null, refundMilli: 0 }, windows),
+        this.refundOnce({ ...request, client: owner, bucket: null, refundMilli: 0, slot: false }, windows),
       ),
     ]);
   }
@@ -170,6 +171,9 @@ export class RedisStore implements LimiterStore {
       keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.max, window.windowMs, window.count);
     }
+    const { concurrency } = request;
+    if (concurrency) keys.push(inflightKey(request.client));
+    args.push(request.maxWaitMs ?? 0, concurrency?.max ?? 0, concurrency?.leaseMs ?? 0, reservation);
     const reply = await this.redis.tollgateCharge(keys.length, ...keys, ...args);
     // Redis's time of this charge: the sub-window its calls were counted in, for their refund.
     const grantedAtMs = reply[reply.length - 1] ?? 0;
@@ -178,10 +182,13 @@ export class RedisStore implements LimiterStore {
       retryAfterMs: reply[5 + 2 * i] ?? 0,
       grantedAtMs,
     }));
+    const allowed = reply[0] === 1;
     return {
-      allowed: reply[0] === 1,
+      allowed,
+      refusedBy: allowed ? null : reply[0] === 2 ? 'concurrency' : 'bucket',
       remainingMilli: reply[1] ?? 0,
-      retryAfterMs: reply[2] ?? 0,
+      retryAfterMs: allowed ? 0 : (reply[2] ?? 0),
+      waitMs: allowed ? (reply[2] ?? 0) : 0,
       fullAfterMs: reply[3] ?? 0,
       windows,
       reservation,
@@ -189,13 +196,16 @@ export class RedisStore implements LimiterStore {
   }
 
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
-    if (windows.length === 0 && (request.bucket === null || request.refundMilli <= 0)) return;
+    const slot = request.slot === true;
+    if (windows.length === 0 && !slot && (request.bucket === null || request.refundMilli <= 0)) return;
     const keys = [bucketKey(request.client)];
     const args: Array<string | number> = [...bucketArgs(request.bucket), request.refundMilli];
     for (const window of windows) {
       keys.push(windowKey(window.owner ?? request.client, window.name));
       args.push(window.grantedAtMs, window.granted - window.used);
     }
+    if (slot) keys.push(inflightKey(request.client));
+    args.push(request.reservation, slot ? 1 : 0);
     await this.redis.tollgateRefund(keys.length, ...keys, ...args);
   }
 

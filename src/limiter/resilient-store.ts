@@ -241,7 +241,8 @@ export class ResilientStore implements LimiterStore {
       grantedAtMs: late.windows[i]?.grantedAtMs ?? 0,
     }));
     const refundMilli = late.allowed && request.bucket ? request.costMilli : 0;
-    if (refundMilli === 0 && windows.every((window) => window.granted === 0)) return;
+    const slot = late.allowed && Boolean(request.concurrency);
+    if (refundMilli === 0 && !slot && windows.every((window) => window.granted === 0)) return;
     this.options.primary
       .refund({
         client: request.client,
@@ -249,6 +250,7 @@ export class ResilientStore implements LimiterStore {
         refundMilli,
         reservation: late.reservation,
         windows,
+        slot,
       })
       .then(
         // No client id: an anonymous client's is its address, which logs never hold.

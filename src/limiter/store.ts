@@ -36,6 +36,20 @@ export interface WindowTake {
   owner?: string;
 }
 
+/**
+ * At most `max` operations of one client in flight at once. Each admitted charge holds one slot,
+ * named by its reservation, until its refund releases it (`RefundRequest.slot`) or its lease ends.
+ */
+export interface ConcurrencyLimit {
+  /** Slots per client. Positive integer. */
+  max: number;
+  /**
+   * How long a slot is held at most, in ms, counted from when the operation may run (after its
+   * wait): a slot never released (its process died) is free again after this. Positive integer.
+   */
+  leaseMs: number;
+}
+
 /** What one operation asks of the store, atomically. */
 export interface ChargeRequest {
   /** The client's identity, e.g. `ip:203.0.113.7` or `key:ab12…`. Never contains a secret. */
@@ -46,6 +60,15 @@ export interface ChargeRequest {
   costMilli: number;
   /** Windows to take calls from, each granted independently. Untouched when the bucket refuses. */
   windows: readonly WindowTake[];
+  /**
+   * How long the operation may wait for the bucket, in ms. When the bucket cannot hold the cost now
+   * but will within this, the cost is taken anyway (the bucket goes into debt, at most refill ×
+   * `maxWaitMs`) and `ChargeResult.waitMs` says how long to wait: operations are so let through at
+   * the refill rate, first come first served. Default 0: refused.
+   */
+  maxWaitMs?: number;
+  /** A slot to take, checked before the bucket: refused when none is free. Default none. */
+  concurrency?: ConcurrencyLimit | null;
 }
 
 /** What a window granted. */
@@ -66,12 +89,26 @@ export interface WindowGrant {
 
 /** The outcome of a charge. Being refused is a normal result, never a rejection. */
 export interface ChargeResult {
-  /** Whether the bucket held the cost. When `false` nothing was taken, from the bucket or the windows. */
+  /**
+   * Whether the bucket held the cost (and a concurrency slot was free). When `false` nothing was
+   * taken, from the bucket, the windows or the slots.
+   */
   allowed: boolean;
-  /** Milli-points left in the bucket after this charge (or before it, when refused); 0 while in debt. */
+  /** What refused the charge: `null` when allowed. */
+  refusedBy: 'bucket' | 'concurrency' | null;
+  /**
+   * Milli-points left in the bucket after this charge (or before it, when refused by the bucket);
+   * 0 while in debt, and 0 when refused by concurrency (the bucket was not read).
+   */
   remainingMilli: number;
-  /** When refused: milliseconds until the bucket will hold the cost; else 0. */
+  /**
+   * When refused by the bucket: milliseconds until it would admit the cost (within `maxWaitMs`).
+   * When refused by concurrency: milliseconds until the oldest slot's lease ends at the latest.
+   * Else 0.
+   */
   retryAfterMs: number;
+  /** When allowed: milliseconds to wait before running, while the bucket pays its debt; else 0. */
+  waitMs: number;
   /** Milliseconds until the bucket is full again. */
   fullAfterMs: number;
   /** One entry per requested window, in order. All zero grants when the bucket refused. */
@@ -94,6 +131,8 @@ export interface RefundRequest {
    * counted in, never below zero; once that sub-window has left the window there is nothing to give.
    */
   windows: ReadonlyArray<WindowRefund>;
+  /** Releases the charge's concurrency slot (it took one: `ChargeRequest.concurrency`). Default `false`. */
+  slot?: boolean;
 }
 
 /** The grants of one window of a charge, for {@link RefundRequest}. */

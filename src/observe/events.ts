@@ -20,6 +20,10 @@ export type OperationOutcome =
   | 'dry_run'
   /** The store could not decide and the failure policy is `closed`: 503. */
   | 'unavailable'
+  /** The client had its tier's `maxConcurrent` operations in flight already: 429, nothing taken. */
+  | 'concurrency_limited'
+  /** The client left while its operation waited its turn (`maxWaitMs`): nothing ran, the charge went back. */
+  | 'disconnected'
   /** Refused before pricing: an unknown, revoked or malformed API key (401). Costs are 0. */
   | 'unauthenticated'
   /** Refused before parsing: the process is saturated and sheds this tier (503). Costs are 0. */
@@ -35,6 +39,8 @@ export const OPERATION_OUTCOMES: readonly OperationOutcome[] = [
   'unavailable',
   'unauthenticated',
   'shed',
+  'concurrency_limited',
+  'disconnected',
 ];
 
 /** Outcomes that refused the operation: each gets one log line. */
@@ -44,6 +50,8 @@ export const REJECTED_OUTCOMES: ReadonlySet<OperationOutcome> = new Set([
   'unavailable',
   'unauthenticated',
   'shed',
+  'concurrency_limited',
+  'disconnected',
 ]);
 
 /** One priced (or, for `unauthenticated` and `shed`, refused before pricing) operation. */
@@ -55,8 +63,19 @@ export interface OperationEvent {
   estimatedCost: number;
   /** Measured from the response; 0 when nothing ran. */
   actualCost: number;
-  /** `Retry-After` seconds, for throttled, unavailable and shed answers. */
+  /** `Retry-After` seconds, for throttled, concurrency-limited, unavailable and shed answers. */
   retryAfterSec?: number;
+  /** How long it waited its turn, in ms, when it did (`maxWaitMs`): served after it, or disconnected. */
+  waitMs?: number;
+}
+
+/**
+ * One operation of this process started (`delta: 1`) or stopped (`-1`) waiting its turn, or holding
+ * a concurrency slot.
+ */
+export interface InFlightEvent {
+  tier: TierName;
+  delta: 1 | -1;
 }
 
 /** One `@rateLimit` invocation refused by its window. */
@@ -112,6 +131,10 @@ export interface TollgateEvents {
   operation?(event: OperationEvent): void;
   /** One `@rateLimit` invocation refused by its window. */
   fieldRefused?(event: FieldRefusedEvent): void;
+  /** An operation started or stopped waiting its turn (`maxWaitMs`). */
+  waiting?(event: InFlightEvent): void;
+  /** An operation took or released a concurrency slot (`maxConcurrent`). */
+  slotHeld?(event: InFlightEvent): void;
   /**
    * One store call (the resilient store's `onCall(op, durationMs, ok)`).
    * Feeds the Redis latency histogram.
@@ -136,6 +159,12 @@ export function combineEvents(...observers: TollgateEvents[]): Required<Tollgate
     },
     fieldRefused: (event) => {
       for (const observer of observers) observer.fieldRefused?.(event);
+    },
+    waiting: (event) => {
+      for (const observer of observers) observer.waiting?.(event);
+    },
+    slotHeld: (event) => {
+      for (const observer of observers) observer.slotHeld?.(event);
     },
     storeCall: (event) => {
       for (const observer of observers) observer.storeCall?.(event);

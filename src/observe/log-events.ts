@@ -14,7 +14,8 @@ export interface LogEventsOptions {
 
 /**
  * An observer that writes one log line per refused operation (throttled, too expensive, store
- * unavailable, unauthenticated, shed) and per refused `@rateLimit` invocation, with the reason, the cost,
+ * unavailable, unauthenticated, shed, concurrency limited, and disconnected while waiting its turn)
+ * and per refused `@rateLimit` invocation, with the reason, the cost,
  * the tier and a non-reversible client reference. Served operations are not logged (the metrics
  * count them), nor are outages of the store (the resilient store logs their start and end).
  *
@@ -35,6 +36,7 @@ export function createLogEvents(options: LogEventsOptions): TollgateEvents {
         tier: event.tier,
         client: clientRef(event.client),
         ...(event.retryAfterSec === undefined ? {} : { retryAfter: event.retryAfterSec }),
+        ...(event.waitMs === undefined ? {} : { waitMs: event.waitMs }),
       };
       // A store that cannot decide is the operator's problem; a throttled client is routine.
       if (event.outcome === 'unavailable') logger.warn(line, `operation rejected: ${event.outcome}`);

@@ -19,10 +19,15 @@ export const METRIC_NAMES = {
   sheddingLevel: 'tollgate_shedding_level',
   operationsInFlight: 'tollgate_operations_in_flight',
   eventLoopDelay: 'tollgate_event_loop_delay_seconds',
+  waitDuration: 'tollgate_operation_wait_seconds',
+  waiting: 'tollgate_operations_waiting',
+  slotsHeld: 'tollgate_concurrency_slots_held',
 } as const;
 
 /** Cost buckets in points: from one field to the `pro` tier's default capacity. */
 const COST_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+/** Wait buckets in seconds (`maxWaitMs`): from one refill step to a minute. */
+const WAIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Latency buckets in seconds: a local Redis answers in well under a millisecond. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -65,7 +70,7 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
   const uncounted = new Map<string, { labels: { outcome: string; tier: string }; count: number }>();
   const operations = new Counter({
     name: METRIC_NAMES.operations,
-    help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated, shed).',
+    help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated, shed, concurrency_limited, disconnected).',
     labelNames: ['outcome', 'tier'] as const,
     registers,
     collect() {
@@ -103,6 +108,25 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  const waitDuration = new Histogram({
+    name: METRIC_NAMES.waitDuration,
+    help: 'How long operations admitted with a wait (maxWaitMs) waited their turn, in seconds; disconnected ones included.',
+    labelNames: ['tier'] as const,
+    buckets: WAIT_BUCKETS,
+    registers,
+  });
+  const waiting = new Gauge({
+    name: METRIC_NAMES.waiting,
+    help: 'Operations of this process waiting their turn now (maxWaitMs).',
+    labelNames: ['tier'] as const,
+    registers,
+  });
+  const slotsHeld = new Gauge({
+    name: METRIC_NAMES.slotsHeld,
+    help: 'Concurrency slots (maxConcurrent) held by operations of this process now.',
+    labelNames: ['tier'] as const,
+    registers,
+  });
   const fallbackActive = new Gauge({
     name: METRIC_NAMES.fallbackActive,
     help: '1 while the in-process fallback limiter decides instead of Redis, else 0.',
@@ -114,6 +138,9 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
     for (const outcome of OPERATION_OUTCOMES) operations.inc({ outcome, tier }, 0);
     estimatedCost.zero({ tier });
     actualCost.zero({ tier });
+    waitDuration.zero({ tier });
+    waiting.set({ tier }, 0);
+    slotsHeld.set({ tier }, 0);
     for (const coordinate of options.coordinates ?? []) fieldRejections.inc({ coordinate, tier }, 0);
   }
   for (const operation of STORE_OPERATIONS) {
@@ -134,6 +161,7 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
     if (outcome === 'served' || outcome === 'fallback') {
       actualCost.observe({ tier: event.tier }, event.actualCost);
     }
+    if (event.waitMs !== undefined) waitDuration.observe({ tier: event.tier }, event.waitMs / 1000);
   };
 
   return {
@@ -141,6 +169,8 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
     events: {
       operation: countOperation,
       fieldRefused: (event) => fieldRejections.inc({ coordinate: event.coordinate, tier: event.tier }),
+      waiting: (event) => waiting.inc({ tier: event.tier }, event.delta),
+      slotHeld: (event) => slotsHeld.inc({ tier: event.tier }, event.delta),
       storeCall: (event) =>
         redisCallDuration.observe(
           { operation: event.operation, result: event.ok ? 'ok' : 'error' },

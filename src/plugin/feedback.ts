@@ -15,6 +15,8 @@ export interface CostExtension {
   requestedQueryCost: number;
   actualQueryCost: number;
   throttleStatus?: ThrottleStatus;
+  /** Milliseconds the operation waited its turn before it ran (the tier's `maxWaitMs`); only when it did. */
+  waitedMs?: number;
 }
 
 /** Whole seconds for `Retry-After` and the RateLimit `t` parameter: never 0 while waiting is needed. */
@@ -107,6 +109,8 @@ export interface Feedback {
   refundPoints: number;
   /** The `Retry-After` of a 429 answer, which `t` then repeats; absent on any other answer. */
   retryAfterSec?: number;
+  /** How long the operation waited its turn, in ms; 0 when it did not. */
+  waitedMs?: number;
 }
 
 /** Sets `extensions.cost` and the RateLimit headers: the bucket as it stands once refunded. */
@@ -115,6 +119,7 @@ export function tellClient(response: GraphQLResponse, feedback: Feedback): void 
     requestedQueryCost: feedback.estimatedCost,
     actualQueryCost: feedback.actualCost,
   };
+  if (feedback.waitedMs) cost.waitedMs = feedback.waitedMs;
   if (feedback.remainingMilli !== null) {
     cost.throttleStatus = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
     const headers = rateLimitHeaders(

@@ -4,7 +4,9 @@
  * ```
  * didResolveOperation   price → too expensive (400)
  *                             | dry run: peek at the bucket
- *                             | charge → served | throttled (429) | unavailable (503)
+ *                             | charge → served | throttled (429) | concurrency_limited (429)
+ *                                      | unavailable (503)
+ *                             | served with a wait: wait → served | disconnected (given back)
  * responseForOperation  a dry run executes its `rateLimit` field only
  * (execution)           `@rateLimit` fields spend the charge's grants
  * willSendResponse      actual cost → refund later → extensions.cost, RateLimit headers → event
@@ -24,7 +26,13 @@ import type { TierConfig, TierName } from '../config/index.js';
 import type { TollgateContext } from '../context.js';
 import { actualCost, type CostModel, type CostRequest, estimateCost, planFieldCalls } from '../cost/index.js';
 import type { RateLimitRule } from '../directives/rate-limit.js';
-import { limiterUnavailableError, throttledError, tooExpensiveError } from '../errors.js';
+import {
+  clientGoneError,
+  concurrencyLimitedError,
+  limiterUnavailableError,
+  throttledError,
+  tooExpensiveError,
+} from '../errors.js';
 import { type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { OperationEvent, TollgateEvents } from '../observe/events.js';
@@ -34,6 +42,7 @@ import { executeDryRun, isDryRun } from './dry-run.js';
 import { bucketPolicy, rateLimitStatus, tellClient, wholeSeconds } from './feedback.js';
 import { type FieldGrants, grantsFor, plannedWindows } from './field-grants.js';
 import type { Refunds } from './refunds.js';
+import { concurrencyLimit, waitTurn } from './shaping.js';
 
 /** What the flow works with: the plugin's options, resolved once. */
 export interface FlowConfig {
@@ -43,6 +52,8 @@ export interface FlowConfig {
   /** Whether a coordinate has `@rateLimit` rules (one stable function: plans are cached per function). */
   isTracked: (coordinate: string) => boolean;
   tiers: Readonly<Record<TierName, TierConfig>>;
+  /** How long a concurrency slot is held at most, in ms. */
+  concurrencyLeaseMs: number;
   /** `false` in measure mode: report and log, refuse nothing. */
   enforce: boolean;
   logger: Logger;
@@ -78,6 +89,28 @@ export type OperationState =
       /** Whether the price was taken from the bucket: not in measure mode over budget (windows only). */
       readonly bucketCharged: boolean;
       readonly grants: FieldGrants;
+      /** Whether the charge holds a concurrency slot, released with the refund. */
+      readonly slot: boolean;
+      /** How long it waited its turn before running, in ms (the store's `waitMs`). */
+      readonly waitMs: number;
+    }
+  | {
+      /** Charged, then given back whole: the client left while the operation waited its turn. */
+      readonly kind: 'disconnected';
+      readonly price: Price;
+      readonly bucket: Bucket;
+      readonly reservation: string;
+      readonly bucketCharged: boolean;
+      readonly grants: FieldGrants;
+      readonly slot: boolean;
+      readonly waitMs: number;
+    }
+  | {
+      /** The client has its tier's `maxConcurrent` operations in flight: 429, nothing taken. */
+      readonly kind: 'concurrency_limited';
+      readonly price: Price;
+      readonly limit: number;
+      readonly retryAfterSec: number;
     }
   | {
       readonly kind: 'throttled';
@@ -109,6 +142,10 @@ export function operationListener(flow: FlowConfig): GraphQLRequestListener<Toll
         }
         case 'unavailable':
           throw forRequest(rc, limiterUnavailableError(admitted.retryAfterSec));
+        case 'concurrency_limited':
+          throw forRequest(rc, concurrencyLimitedError(admitted.limit, admitted.retryAfterSec));
+        case 'disconnected':
+          throw forRequest(rc, clientGoneError());
         case 'served':
           rc.contextValue.fieldAdmission = admitted.grants;
           break;
@@ -146,7 +183,29 @@ async function admit(
   const priced = price(flow, rc);
   if (priced.kind === 'too_expensive') return priced;
   const step = rc.operation && isDryRun(rc.operation, rc.request.variables ?? {}) ? peek : charge;
-  return orUnavailable(flow, priced.price, () => step(flow, rc, priced.price));
+  const state = await orUnavailable(flow, priced.price, () => step(flow, rc, priced.price));
+  return state.kind === 'served' && state.waitMs > 0 ? waitForTurn(flow, rc, state) : state;
+}
+
+/**
+ * An operation admitted with a wait (the bucket was in debt) runs once refill has paid for it,
+ * unless its client leaves first: then nothing runs and the charge goes back. In measure mode it
+ * runs at once, and the wait is only logged.
+ */
+async function waitForTurn(
+  flow: FlowConfig,
+  rc: GraphQLRequestContext<TollgateContext>,
+  served: Extract<OperationState, { kind: 'served' }>,
+): Promise<OperationState> {
+  const { waitMs, price } = served;
+  if (!flow.enforce) {
+    flow.logger.info({ reason: 'wait', waitMs, tier: price.tierName, enforce: false }, 'would wait');
+    return served;
+  }
+  flow.events.waiting?.({ tier: price.tierName, delta: 1 });
+  const outcome = await waitTurn(waitMs, rc.contextValue.connection);
+  flow.events.waiting?.({ tier: price.tierName, delta: -1 });
+  return outcome === 'ready' ? served : { ...served, kind: 'disconnected' };
 }
 
 /** Prices the operation; too expensive when no operation of its tier may cost that much. */
@@ -192,24 +251,36 @@ async function charge(
   const windows = plannedWindows(plan, flow.rateLimitRules);
   const takes = windows.map((window) => window.take);
   const costMilli = price.estimatedCost * 1000;
+  const concurrency = concurrencyLimit(price.tier, flow.concurrencyLeaseMs);
   const charged = await flow.store.charge({
     client,
     bucket: bucketPolicy(price.tier),
     costMilli,
     windows: takes,
+    // An operation that calls @rateLimit fields does not wait: its windows count its calls when it
+    // is charged, and a call run up to maxWaitMs later could fall outside the span it was counted in.
+    maxWaitMs: takes.some((take) => take.count > 0) ? 0 : (price.tier.maxWaitMs ?? 0),
+    concurrency,
   });
   const bucket: Bucket = { remainingMilli: charged.remainingMilli, fullAfterMs: charged.fullAfterMs };
   const onRefused = (rule: RateLimitRule) =>
     flow.events.fieldRefused?.({ coordinate: rule.coordinate, tier: price.tierName, client });
   if (charged.allowed) {
     const grants = grantsFor(client, flow.store, windows, charged.windows, onRefused);
-    return { kind: 'served', price, bucket, reservation: charged.reservation, bucketCharged: true, grants };
+    if (concurrency) flow.events.slotHeld?.({ tier: price.tierName, delta: 1 });
+    const { reservation, waitMs } = charged;
+    const slot = concurrency !== null;
+    return { kind: 'served', price, bucket, reservation, bucketCharged: true, grants, slot, waitMs };
   }
-  const retryAfterSec = wholeSeconds(charged.retryAfterMs);
-  if (flow.enforce) return { kind: 'throttled', price, bucket, retryAfterSec };
+  const refused: OperationState =
+    charged.refusedBy === 'concurrency' && concurrency
+      ? // A slot may free any moment: a short Retry-After.
+        { kind: 'concurrency_limited', price, limit: concurrency.max, retryAfterSec: 1 }
+      : { kind: 'throttled', price, bucket, retryAfterSec: wholeSeconds(charged.retryAfterMs) };
+  if (flow.enforce) return refused;
   flow.logger.info(
-    { reason: 'throttled', cost: price.estimatedCost, tier: price.tierName, enforce: false },
-    'would throttle',
+    { reason: refused.kind, cost: price.estimatedCost, tier: price.tierName, enforce: false },
+    refused.kind === 'throttled' ? 'would throttle' : 'would limit concurrency',
   );
   const windowsOnly = await flow.store.charge({ client, bucket: null, costMilli: 0, windows: takes });
   const grants = grantsFor(client, flow.store, windows, windowsOnly.windows, onRefused);
@@ -221,6 +292,8 @@ async function charge(
     reservation: windowsOnly.reservation,
     bucketCharged: false,
     grants,
+    slot: false,
+    waitMs: 0,
   };
 }
 
@@ -278,6 +351,7 @@ function settle(
     refundPoints,
     // A 429's `t` names the moment its Retry-After does (a batch's is set once all are settled).
     ...(state.kind === 'throttled' && !rc.requestIsBatched ? { retryAfterSec: state.retryAfterSec } : {}),
+    ...(state.kind === 'served' && flow.enforce ? { waitedMs: state.waitMs } : {}),
   });
   if (!flow.events.operation) return;
   const event: OperationEvent = {
@@ -288,6 +362,7 @@ function settle(
     actualCost: actual,
   };
   if ('retryAfterSec' in state) event.retryAfterSec = state.retryAfterSec;
+  if ('waitMs' in state && state.waitMs > 0 && flow.enforce) event.waitMs = state.waitMs;
   flow.events.operation(event);
 }
 
@@ -308,9 +383,12 @@ function actualCostOf(
   return actualCost(flow.costModel, rc.document, requestOf(rc), data);
 }
 
-/** Gives back, after the response, what a charged operation did not use; returns the points. */
+/**
+ * Gives back, after the response, what a charged operation did not use (all of it when its client
+ * left while it waited), and its concurrency slot; returns the points.
+ */
 function refundUnused(flow: FlowConfig, client: string, state: OperationState, actual: number): number {
-  if (state.kind !== 'served') return 0;
+  if (state.kind !== 'served' && state.kind !== 'disconnected') return 0;
   const points = state.bucketCharged ? Math.max(0, state.price.estimatedCost - actual) : 0;
   const { tier } = state.price;
   flow.refunds.refundLater({
@@ -319,7 +397,9 @@ function refundUnused(flow: FlowConfig, client: string, state: OperationState, a
     reservation: state.reservation,
     points,
     windows: state.grants.usage(),
+    slot: state.slot,
   });
+  if (state.slot) flow.events.slotHeld?.({ tier: state.price.tierName, delta: -1 });
   return points;
 }
 

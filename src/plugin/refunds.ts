@@ -13,6 +13,8 @@ export interface UnusedCharge {
   points: number;
   /** Per window: the calls the charge granted, and how many of them were used. */
   windows: RefundRequest['windows'];
+  /** Whether the charge holds a concurrency slot to release: always given back, even with nothing else. */
+  slot: boolean;
 }
 
 /** Refunds sent after responses, and a way to wait for them before the store closes. */
@@ -27,11 +29,11 @@ export interface Refunds {
 export function createRefunds(store: LimiterStore, logger: Logger): Refunds {
   const pending = new Set<Promise<void>>();
   return {
-    refundLater({ client, tier, reservation, points, windows }) {
+    refundLater({ client, tier, reservation, points, windows, slot }) {
       const refundMilli = points * 1000;
-      if (refundMilli === 0 && windows.every((window) => window.used >= window.granted)) return;
+      if (refundMilli === 0 && !slot && windows.every((window) => window.used >= window.granted)) return;
       const refund = store
-        .refund({ client, bucket: bucketPolicy(tier), refundMilli, reservation, windows })
+        .refund({ client, bucket: bucketPolicy(tier), refundMilli, reservation, windows, slot })
         .catch((error: Error) => logger.warn({ err: error.message }, 'refund failed'))
         .finally(() => pending.delete(refund));
       pending.add(refund);

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import type { TierConfig, TierName } from '../config/index.js';
+import { DEFAULT_CONCURRENCY_LEASE_MS } from '../config/settings.js';
 import type { TollgateContext } from '../context.js';
 import type { CostModel } from '../cost/index.js';
 import type { RateLimitRule } from '../directives/rate-limit.js';
@@ -20,6 +21,11 @@ export interface TollgatePluginOptions {
   rateLimitRules: ReadonlyMap<string, readonly RateLimitRule[]>;
   /** Bucket sizes per tier. */
   tiers: Readonly<Record<TierName, TierConfig>>;
+  /**
+   * How long a concurrency slot (`maxConcurrent`) is held at most, in ms, counted from when its
+   * operation may run. Default {@link DEFAULT_CONCURRENCY_LEASE_MS}.
+   */
+  concurrencyLeaseMs?: number;
   /** `enforce` (default) refuses over-budget operations; `measure` reports and logs only. */
   mode?: 'enforce' | 'measure';
   /** For measure-mode notes and unexpected store failures. */
@@ -50,6 +56,7 @@ export function createTollgatePlugin(options: TollgatePluginOptions): ApolloServ
     rateLimitRules,
     isTracked: (coordinate) => rateLimitRules.has(coordinate),
     tiers: options.tiers,
+    concurrencyLeaseMs: options.concurrencyLeaseMs ?? DEFAULT_CONCURRENCY_LEASE_MS,
     enforce: (options.mode ?? 'enforce') === 'enforce',
     logger,
     events: options.events ?? {},

@@ -7,6 +7,7 @@ import type { OutageResult } from './sections/outage.js';
 import type { PricingResult } from './sections/pricing.js';
 import type { RoundTripResult } from './sections/round-trips.js';
 import type { SheddingCostResult } from './sections/shedding.js';
+import type { ShapingResult } from './sections/shaping.js';
 import type { ThroughputResult } from './sections/throughput.js';
 import type { TargetCheck } from './targets.js';
 
@@ -20,6 +21,8 @@ export interface BenchReport {
   pricing: PricingResult;
   /** What load shedding adds per operation, on and off. */
   shedding: SheddingCostResult;
+  /** The store's cost per operation of waiting (`maxWaitMs`) and concurrency limits, on and off. */
+  shaping: ShapingResult[];
   /** Empty (with `outageSkipped` saying why) when the bench may not stop the Redis it uses. */
   outage: OutageResult[];
   outageSkipped?: string;
@@ -36,6 +39,7 @@ export const SECTION_TITLES = [
   'Pricing cost',
   'Redis stopped',
   'Load shedding cost',
+  'Traffic shaping cost',
 ] as const;
 
 const label = (id: ContenderId) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
@@ -193,6 +197,23 @@ export function renderMarkdown(r: BenchReport): string {
         ['`tollgate.context()` (identity + check), shedding off', `${fixed(r.shedding.contextOffUs, 2)} µs`],
         ['`tollgate.context()` (identity + check), shedding on', `${fixed(r.shedding.contextOnUs, 2)} µs`],
       ],
+    ),
+    `## ${SECTION_TITLES[8]}`,
+    table(
+      [
+        'Variant',
+        'Charge µs (median)',
+        'Release µs (after the response)',
+        'Redis calls / operation',
+        'Waited',
+      ],
+      r.shaping.map((x) => [
+        x.variant,
+        fixed(x.chargeUs, 1),
+        x.releaseUs > 0 ? fixed(x.releaseUs, 1) : '—',
+        String(x.callsPerOperation),
+        `${Math.round(x.waitedShare * 100)} %`,
+      ]),
     ),
   ].join('\n\n');
 }

@@ -21,6 +21,7 @@ import { measureOutage, type RedisControl } from './sections/outage.js';
 import { measurePricing } from './sections/pricing.js';
 import { measureRoundTrips } from './sections/round-trips.js';
 import { measureSheddingCost } from './sections/shedding.js';
+import { measureShaping } from './sections/shaping.js';
 import { measureThroughput } from './sections/throughput.js';
 import { checkTargets } from './targets.js';
 
@@ -81,6 +82,9 @@ async function main(): Promise<void> {
     progress(`Redis memory for ${budget.memoryClients} clients`);
     const memory = await measureMemory(redis.url, budget.memoryClients, budget.memoryTtlSec);
     await flush(redis.url);
+    progress('traffic shaping: waiting and concurrency, on and off');
+    const shaping = await measureShaping(redis.url, budget.pricingIterations);
+    await flush(redis.url);
 
     progress('starting the contenders, unthrottled');
     const loaded = await withContenders({ kind: 'throughput' }, redis.url, async (servers) => {
@@ -106,6 +110,7 @@ async function main(): Promise<void> {
       ...measured,
       pricing,
       shedding,
+      shaping,
       ...(redis.control
         ? {}
         : {

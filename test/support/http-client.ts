@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { type Agent, request } from 'node:http';
 
 /** A GraphQL response as a test sees it. */
 export interface GraphQLHttpResponse {
@@ -18,6 +18,8 @@ export interface PostOptions {
   headers?: Record<string, string>;
   /** Source address on the loopback net (e.g. `127.0.0.2`), to be another client by IP. */
   localAddress?: string;
+  /** The connections to send on (a keep-alive agent whose sockets are open already). Default Node's global agent. */
+  agent?: Agent;
 }
 
 /** POSTs one operation as JSON and parses the answer. */
@@ -38,6 +40,7 @@ export function postRaw(url: string, body: string, options: PostOptions = {}): P
       {
         method: 'POST',
         localAddress: options.localAddress,
+        ...(options.agent ? { agent: options.agent } : {}),
         headers: { 'content-type': 'application/json', ...options.headers },
       },
       (res) => {

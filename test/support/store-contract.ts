@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { windowKey } from '../../src/limiter/keys.js';
 import { WINDOW_SLOTS, windowSlotMs } from '../../src/limiter/memory-window.js';
 import type { BucketPolicy, ChargeResult, LimiterStore } from '../../src/limiter/store.js';
+import { describeShapingContract } from './store-contract-shaping.js';
 
 /** Reads how many keys (Redis) or entries (memory) one client still holds. */
 export type ClientFootprint = (client: string) => Promise<number>;
@@ -484,5 +485,7 @@ export function describeStoreContract(
       await sleep(400);
       expect(await footprint(c)).toBe(0);
     });
+
+    describeShapingContract(() => store);
   });
 }

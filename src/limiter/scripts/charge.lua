@@ -1,21 +1,44 @@
--- KEYS[1]=bucket KEYS[2..n+1]=windows
+-- KEYS[1]=bucket KEYS[2..n+1]=windows [KEYS[n+2]=inflight, when max_in_flight > 0]
 -- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=cost_milli
 -- ARGV[4+3(i-1)..6+3(i-1)]=max, window_ms, count of window i (count 0: only look)
--- -> {allowed, remaining_milli, retry_after_ms, full_after_ms, granted_1, retry_after_ms_1, ..., now_ms}
--- (now_ms, last: the time the windows' calls were counted at, which a refund names)
+-- then, last: max_wait_ms, max_in_flight (0: no limit), lease_ms, reservation (names the slot)
+-- -> {status, remaining_milli, retry_or_wait_ms, full_after_ms, granted_1, retry_after_ms_1, ..., now_ms}
+--    status 1: allowed (retry_or_wait_ms: how long to wait before running); 0: refused by the
+--    bucket, 2: refused by concurrency (retry_or_wait_ms: when to try again); no grants then.
+--    now_ms, last: the time the windows' calls were counted at, which a refund names.
 --
--- Takes the cost from the bucket and then up to `count` calls from each window, atomically.
--- When the bucket cannot hold the cost nothing is taken at all. Integers only: the bucket is
--- kept in micro-points so that refill (milli-points/s x elapsed ms) needs no division. A bucket
--- below zero (debt, see settle.lua) refuses everything until refill has paid the debt back.
+-- Takes a concurrency slot, the cost from the bucket and then up to `count` calls from each
+-- window, atomically. When the slot or the cost is refused nothing is taken at all. Integers
+-- only: the bucket is kept in micro-points so that refill (milli-points/s x elapsed ms) needs no
+-- division. A bucket below zero (debt: see settle.lua, and waiting below) refuses until refill has
+-- paid the debt back, unless the operation may wait that long.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local capacity_u = tonumber(ARGV[1]) * 1000
 local rate = tonumber(ARGV[2])
 local cost_u = tonumber(ARGV[3]) * 1000
+local max_wait = tonumber(ARGV[#ARGV - 3])
+local max_in_flight = tonumber(ARGV[#ARGV - 2])
+local lease_ms = tonumber(ARGV[#ARGV - 1])
+local reservation = ARGV[#ARGV]
+
+-- Concurrency ---------------------------------------------------------------------------------
+-- The client's slots: a sorted set of reservation -> lease end. Leases that ended are dropped
+-- first, so a process that died holding slots frees them by itself. Checked before the bucket,
+-- so that a refusal takes nothing.
+local inflight = KEYS[#KEYS]
+if max_in_flight > 0 then
+  redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+  if redis.call('ZCARD', inflight) >= max_in_flight then
+    local oldest = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
+    return { 2, 0, math.max(1, tonumber(oldest[2]) - now), 0 }
+  end
+end
+-- ---------------------------------------------------------------------------------------------
 
 local allowed, remaining, retry_after, full_after = 1, 0, 0, 0
+local wait = 0
 if capacity_u > 0 then
   local state = redis.call('HMGET', KEYS[1], 'u', 't')
   local tokens = tonumber(state[1])
@@ -25,7 +48,10 @@ if capacity_u > 0 then
     local elapsed = now - tonumber(state[2])
     if elapsed > 0 then tokens = math.min(capacity_u, tokens + elapsed * rate) end
   end
-  if tokens >= cost_u then
+  -- Waiting (GCRA-like): the cost is taken while the debt it leaves is one that refill pays
+  -- within max_wait; the caller waits until then. Later charges find the debt and wait longer.
+  if tokens - cost_u >= -rate * max_wait then
+    if tokens < cost_u then wait = math.ceil((cost_u - tokens) / rate) end
     tokens = tokens - cost_u
     if cost_u > 0 then
       redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
@@ -34,16 +60,22 @@ if capacity_u > 0 then
     end
   else
     allowed = 0
-    retry_after = math.ceil((cost_u - tokens) / rate)
+    retry_after = math.ceil((cost_u - tokens) / rate) - max_wait
   end
   remaining = math.max(0, math.floor(tokens / 1000))
   full_after = math.ceil((capacity_u - tokens) / rate)
 end
 
-local result = { allowed, remaining, retry_after, full_after }
+-- Concurrency: the slot, held from now until the lease ends, counted from when it may run.
+if max_in_flight > 0 and allowed == 1 then
+  redis.call('ZADD', inflight, now + wait + lease_ms, reservation)
+  if redis.call('PTTL', inflight) < wait + lease_ms then redis.call('PEXPIRE', inflight, wait + lease_ms) end
+end
+
+local result = { allowed, remaining, allowed == 1 and wait or retry_after, full_after }
 
 -- ---- windows: sub-window counters (window.lua) ----
-local windows = (#ARGV - 3) / 3
+local windows = (#ARGV - 7) / 3
 for i = 1, windows do
   local key = KEYS[i + 1]
   local max = tonumber(ARGV[1 + 3 * i])

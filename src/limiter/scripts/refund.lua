@@ -1,10 +1,11 @@
--- KEYS[1]=bucket KEYS[2..n+1]=windows
+-- KEYS[1]=bucket KEYS[2..n+1]=windows [KEYS[n+2]=inflight, when release_slot is 1]
 -- ARGV[1]=capacity_milli (0: no bucket) ARGV[2]=refill_milli_per_s ARGV[3]=refund_milli
 -- ARGV[4+2(i-1)..5+2(i-1)]=granted_at_ms (the charge's now_ms), unused calls of window i
+-- then, last: reservation, release_slot (1: release the reservation's concurrency slot)
 -- -> remaining_milli
 --
 -- Gives back points (never above capacity) and the unused grants of one charge to the sub-window
--- they were counted in (window.lua).
+-- they were counted in (window.lua), and releases the charge's concurrency slot.
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
@@ -33,8 +34,12 @@ if capacity_u > 0 then
   end
 end
 
+-- Concurrency ---------------------------------------------------------------------------------
+if ARGV[#ARGV] == '1' then redis.call('ZREM', KEYS[#KEYS], ARGV[#ARGV - 1]) end
+-- ---------------------------------------------------------------------------------------------
+
 -- ---- windows: sub-window counters (window.lua) ----
-local windows = (#ARGV - 3) / 2
+local windows = (#ARGV - 5) / 2
 for i = 1, windows do
   window_give_back(KEYS[i + 1], tonumber(ARGV[2 + 2 * i]), tonumber(ARGV[3 + 2 * i]), now)
 end

@@ -52,6 +52,9 @@ describe('GET /metrics', () => {
       [fieldRejections]: 'counter',
       [redisCallDuration]: 'histogram',
       [fallbackActive]: 'gauge',
+      [METRIC_NAMES.waitDuration]: 'histogram',
+      [METRIC_NAMES.waiting]: 'gauge',
+      [METRIC_NAMES.slotsHeld]: 'gauge',
     });
     for (const outcome of OPERATION_OUTCOMES) {
       expect(scraped.value(operations, { outcome, tier: 'pro' }), outcome).toBe(0);

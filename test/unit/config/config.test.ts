@@ -28,7 +28,13 @@ describe('loadConfig', () => {
     });
     expect(config.port).toBe(8080);
     expect(config.cost.mode).toBe('measure');
-    expect(config.tiers.free).toEqual({ capacity: 200, refillPerSec: 4, maxCost: 200 });
+    expect(config.tiers.free).toEqual({
+      capacity: 200,
+      refillPerSec: 4,
+      maxCost: 200,
+      maxWaitMs: 0,
+      maxConcurrent: 0,
+    });
   });
 
   it('never lets one operation cost more than the bucket holds', () => {

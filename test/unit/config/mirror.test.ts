@@ -23,6 +23,7 @@ const SAMPLES: Record<string, { text: string; json: unknown }> = {
   TOLLGATE_LOG_CLIENT_SECRET: { text: 'a-secret-of-16-chars', json: 'a-secret-of-16-chars' },
   TOLLGATE_DRAIN_GRACE_MS: { text: '0', json: 0 },
   TOLLGATE_DRAIN_TIMEOUT_MS: { text: '1000', json: 1000 },
+  TOLLGATE_CONCURRENCY_LEASE_MS: { text: '5000', json: 5000 },
   TOLLGATE_TRUST_PROXY: { text: '10.0.0.0/8,192.168.1.1', json: ['10.0.0.0/8', '192.168.1.1'] },
   TOLLGATE_PROXY_HEADER: { text: 'Forwarded', json: 'forwarded' },
   TOLLGATE_IPV6_PREFIX: { text: '56', json: 56 },

@@ -14,7 +14,13 @@ describe('precedence: defaults < settings in code < file < environment', () => {
     const config = loadConfig({}, settings);
     expect(config.port).toBe(5000);
     expect(config.cost).toEqual({ defaultListSize: 20, mode: 'measure' });
-    expect(config.tiers.free).toEqual({ capacity: 300, refillPerSec: 50, maxCost: 300 });
+    expect(config.tiers.free).toEqual({
+      capacity: 300,
+      refillPerSec: 50,
+      maxCost: 300,
+      maxWaitMs: 0,
+      maxConcurrent: 0,
+    });
     expect(config.tiers.pro.capacity).toBe(10_000);
     expect(config.cors.origins).toEqual(['https://code.example']);
   });
@@ -41,7 +47,13 @@ describe('precedence: defaults < settings in code < file < environment', () => {
     const before = structuredClone(mine);
     const config = loadConfig({}, mine);
     expect(mine).toEqual(before);
-    expect(config.tiers.free).toEqual({ capacity: 300, refillPerSec: 50, maxCost: 300 });
+    expect(config.tiers.free).toEqual({
+      capacity: 300,
+      refillPerSec: 50,
+      maxCost: 300,
+      maxWaitMs: 0,
+      maxConcurrent: 0,
+    });
   });
 
   it('null in the file or the code means none, for the settings that can be none', () => {

@@ -36,7 +36,7 @@ describe('unknown settings stop start-up', () => {
     [{ prot: 80 }, 'unknown setting "prot" in TOLLGATE_CONFIG (did you mean "port"?)'],
     [
       { tiers: { free: { tier: 'pro' } } },
-      'unknown setting "tiers.free.tier" in TOLLGATE_CONFIG (known here: capacity, refillPerSec, maxCost)',
+      'unknown setting "tiers.free.tier" in TOLLGATE_CONFIG (known here: capacity, refillPerSec, maxCost, maxWaitMs, maxConcurrent)',
     ],
   ])('in the file: %j', (content, message) => {
     expect(fromFile(content)).toBe(message);
