@@ -117,33 +117,34 @@ class Attempt {
   private readonly events: LinkEvent[] = [];
   private target: Observer<ApolloLink.Result> | undefined;
   private readonly subscription: Subscription;
+  /** Nothing has come back yet: {@link answered} is still open. */
+  private waiting = true;
+  private fail: (error: unknown) => void = () => {};
 
   constructor(source: Observable<ApolloLink.Result>, operation: ApolloLink.Operation) {
     let resolve: (first: { value: undefined; answer: Answer }) => void = () => {};
-    let reject: (error: unknown) => void = () => {};
     this.answered = new Promise((res, rej) => {
       resolve = res;
-      reject = rej;
+      this.fail = rej;
     });
-    let first = true;
+    const answer = (first: Answer) => {
+      if (this.waiting) resolve({ value: undefined, answer: first });
+      this.waiting = false;
+    };
     this.subscription = source.subscribe({
       next: (result) => {
-        if (first) resolve({ value: undefined, answer: answerOfResult(result, operation) });
-        first = false;
+        answer(answerOfResult(result, operation));
         this.push({ kind: 'next', result });
       },
       error: (error: unknown) => {
         // A ServerError is an answer (429, 400 with application/json); anything else never reached
         // Tollgate's judgement, or the network failed: the pacer counts it as kept, and it goes on.
-        if (first && ServerError.is(error)) resolve({ value: undefined, answer: answerOfServerError(error) });
-        else if (first) reject(error);
-        first = false;
+        if (ServerError.is(error)) answer(answerOfServerError(error));
+        else this.giveUp(error);
         this.push({ kind: 'error', error });
       },
       complete: () => {
-        if (first)
-          resolve({ value: undefined, answer: { status: undefined, results: [], headers: undefined } });
-        first = false;
+        answer({ status: undefined, results: [], headers: undefined });
         this.push({ kind: 'complete' });
       },
     });
@@ -155,8 +156,18 @@ class Attempt {
     for (const event of this.events.splice(0)) emit(observer, event);
   }
 
+  /**
+   * Stops listening: before a retry, or when the app unsubscribed. Unanswered, the attempt fails,
+   * so that the pacer settles it and never keeps its turn at the gate.
+   */
   dispose(): void {
     this.subscription.unsubscribe();
+    this.giveUp(new DOMException('The operation was unsubscribed.', 'AbortError'));
+  }
+
+  private giveUp(error: unknown): void {
+    if (this.waiting) this.fail(error);
+    this.waiting = false;
   }
 
   private push(event: LinkEvent): void {

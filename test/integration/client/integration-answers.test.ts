@@ -75,6 +75,18 @@ describe('Apollo Client with the Tollgate link', () => {
     expect(proxy.exchanges.map((exchange) => exchange.status)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 
+  it('lets the next operation through when the app unsubscribes from one still out', async () => {
+    const { client } = clientFor(await tollgate.createKey());
+    // A document never priced goes out alone: the gate waits for its answer, which never comes.
+    const subscription = client
+      .watchQuery({ query: gql('query First { books(first: 1) { id } }') })
+      .subscribe(() => {});
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    subscription.unsubscribe();
+    const second = await client.query({ query: gql('query Second { books(first: 2) { id } }') });
+    expect(second.data).toMatchObject({ books: [{ id: expect.any(String) }, { id: expect.any(String) }] });
+  });
+
   it("gives each operation's cost to onCost, and mutations keep it in result.extensions", async () => {
     const costs: Array<{ name: string | undefined; cost: number }> = [];
     const link = createTollgateLink({
