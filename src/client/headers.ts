@@ -20,6 +20,8 @@ export interface RateLimitPolicyInfo {
   quota: number;
   /** `w`: the window in seconds (Tollgate: the seconds a full refill takes). */
   windowSec: number | undefined;
+  /** `qu`: what the quota counts; absent in older Tollgate answers, which count points. */
+  quotaUnit: string | undefined;
 }
 
 type BareItem = string | number | boolean;
@@ -44,13 +46,24 @@ export function parseRateLimit(value: string | null | undefined): RateLimitInfo[
   });
 }
 
-/** Parses `RateLimit-Policy: "anonymous";q=500;w=20`; members without a numeric `q` are skipped. */
+/**
+ * Parses `RateLimit-Policy: "anonymous";q=500;w=20` (with or without a `qu` quota unit); members
+ * without a numeric `q` are skipped.
+ */
 export function parseRateLimitPolicy(value: string | null | undefined): RateLimitPolicyInfo[] {
   return parseList(value).flatMap(({ item, params }) => {
     const quota = params.get('q');
     if (typeof quota !== 'number') return [];
     const window = params.get('w');
-    return [{ policy: String(item), quota, windowSec: typeof window === 'number' ? window : undefined }];
+    const unit = params.get('qu');
+    return [
+      {
+        policy: String(item),
+        quota,
+        windowSec: typeof window === 'number' ? window : undefined,
+        quotaUnit: typeof unit === 'string' ? unit : undefined,
+      },
+    ];
   });
 }
 
@@ -67,8 +80,10 @@ export function parseRetryAfterMs(value: string | null | undefined, nowMs: numbe
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-// A small RFC 9651 list parser: enough for strings, tokens, numbers and booleans as items and
-// parameter values (inner lists and byte sequences do not occur in these fields).
+// A small RFC 9651 list parser: enough for strings, tokens, numbers, booleans and byte sequences
+// as items and parameter values (inner lists do not occur in these fields). It is lenient where a
+// newer server may say more: a parameter whose value it cannot read is left out, not the member, so
+// that a unit or partition key added to a field never costs the client the fields it knows.
 function parseList(value: string | null | undefined): ListMember[] {
   if (!value) return [];
   const members: ListMember[] = [];
@@ -80,9 +95,9 @@ function parseList(value: string | null | undefined): ListMember[] {
     for (const param of rest) {
       const eq = param.indexOf('=');
       const key = (eq === -1 ? param : param.slice(0, eq)).trim();
+      if (!/^[a-z*][a-z0-9_\-.*]*$/.test(key)) return [];
       const parsed = eq === -1 ? true : bareItem(param.slice(eq + 1));
-      if (!/^[a-z*][a-z0-9_\-.*]*$/.test(key) || parsed === undefined) return [];
-      params.set(key, parsed);
+      if (parsed !== undefined) params.set(key, parsed);
     }
     members.push({ item, params });
   }
@@ -95,6 +110,8 @@ function bareItem(raw: string): BareItem | undefined {
   if (text === '?1' || text === '?0') return text === '?1';
   if (/^"(?:[^"\\]|\\["\\])*"$/.test(text)) return text.slice(1, -1).replace(/\\(["\\])/g, '$1');
   if (/^[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*$/.test(text)) return text;
+  // A byte sequence (the draft's partition key `pk`): kept as its base64 text.
+  if (/^:[A-Za-z0-9+/=]*:$/.test(text)) return text.slice(1, -1);
   return undefined;
 }
 

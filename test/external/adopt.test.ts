@@ -1,14 +1,16 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type GraphQLHttpResponse, postGraphQL } from '../support/http-client.js';
+import { type RunningTollgate, startTollgate } from '../support/tollgate.js';
 // The app's own token signing: the tests' stand-in for its login.
 import { signToken } from './app/auth.js';
 import {
   type AppProcess,
   installPackedApp,
   PROJECT_ROOT,
+  readmeFiles,
   runBin,
   runNode,
   startAppProgram,
@@ -52,6 +54,11 @@ describe('the packed package, installed into an app of its own', () => {
     const installed = join(appDir, 'node_modules', 'tollgate');
     expect(existsSync(join(installed, 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'index.d.ts'))).toBe(true);
+    for (const subpath of ['apollo', 'urql', 'fetch']) {
+      expect(existsSync(join(installed, 'dist', 'client', `${subpath}.js`))).toBe(true);
+      expect(existsSync(join(installed, 'dist', 'client', `${subpath}.d.ts`))).toBe(true);
+    }
+    expect(existsSync(join(installed, 'dist', 'client', 'examples'))).toBe(false);
     expect(existsSync(join(installed, 'dist', 'demo'))).toBe(false);
     expect(existsSync(join(installed, 'dist', 'main.js'))).toBe(false);
     expect(existsSync(join(installed, 'node_modules', 'graphql'))).toBe(false);
@@ -233,5 +240,37 @@ describe('serve.js, the whole server around the app', () => {
     } finally {
       await served.stop();
     }
+  });
+});
+
+describe.each([
+  { library: 'Apollo Client', program: 'client-apollo.js' },
+  { library: 'urql', program: 'client-urql.js' },
+  { library: 'graphql-request', program: 'client-graphql-request.js' },
+])('$program, the README’s $library setup, from the packed package', ({ program }) => {
+  let tollgate: RunningTollgate;
+  beforeAll(async () => {
+    // A bucket that holds all 200 pages: here the point is that the program runs as shown; the
+    // pacing itself is shown by test/integration/client/integrations.test.ts, with this same file.
+    tollgate = await startTollgate({
+      env: { TOLLGATE_TIER_FREE_CAPACITY: '1000', TOLLGATE_TIER_FREE_REFILL_PER_SEC: '1000' },
+    });
+  });
+  afterAll(() => tollgate?.stop());
+
+  it('is the program the integration tests run', () => {
+    const tested = readFileSync(new URL(`./app/${program}`, import.meta.url), 'utf8');
+    expect(readmeFiles().get(program)).toBe(tested);
+  });
+
+  it('gets all 200 pages through its integration subpath', async () => {
+    const result = await runNode(appDir, [program], {
+      TOLLGATE_URL: tollgate.url,
+      TOLLGATE_API_KEY: await tollgate.createKey('free'),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(summary).toMatchObject({ pages: 200, spent: 500, throttled: 0 });
+    expect(summary.errors ?? 0).toBe(0);
   });
 });

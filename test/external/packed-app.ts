@@ -44,7 +44,9 @@ export async function installPackedApp(): Promise<string> {
   const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack made no tarball');
   const dependencies: Record<string, string> = { tollgate: `file:./${tarball}` };
-  for (const name of ['@apollo/server', 'graphql', 'express', '@as-integrations/express5']) {
+  // The app's own libraries: its server's, and the GraphQL clients the README's client programs use.
+  const libraries = ['@apollo/server', 'graphql', 'express', '@as-integrations/express5'];
+  for (const name of [...libraries, '@apollo/client', 'rxjs', '@urql/core', 'graphql-request']) {
     dependencies[name] = lockedVersion(name);
   }
   writeFileSync(
@@ -137,7 +139,11 @@ export function runBin(
   return runCommand('npx', ['--no-install', ...args], dir, env);
 }
 
-/** Runs `node <args>` in the app's folder. */
-export function runNode(dir: string, args: string[]): Promise<CommandResult> {
-  return runCommand(process.execPath, args, dir, {});
+/** Runs `node <args>` in the app's folder, with `env` (beyond `PATH` and `HOME`). */
+export function runNode(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CommandResult> {
+  return runCommand(process.execPath, args, dir, env);
 }

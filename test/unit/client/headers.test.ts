@@ -29,11 +29,20 @@ describe('RateLimit header parsing', () => {
     expect(parseRateLimit('"a";R=5')).toEqual([]);
   });
 
-  it('reads RateLimit-Policy: quota and window', () => {
+  it('reads RateLimit-Policy: quota, window and quota unit', () => {
     expect(parseRateLimitPolicy('"anonymous";q=500;w=20')).toEqual([
-      { policy: 'anonymous', quota: 500, windowSec: 20 },
+      { policy: 'anonymous', quota: 500, windowSec: 20, quotaUnit: undefined },
+    ]);
+    expect(parseRateLimitPolicy('"free";q=1000;qu="points";w=20')).toEqual([
+      { policy: 'free', quota: 1000, windowSec: 20, quotaUnit: 'points' },
     ]);
     expect(parseRateLimitPolicy('"x";w=20')).toEqual([]);
+  });
+
+  it('keeps a member whose extra parameter it cannot read (a partition key, a long decimal)', () => {
+    expect(parseRateLimit('"free";r=9;t=2;pk=:cHJvamVjdDEyMw==:;z=0.12345')).toEqual([
+      { policy: 'free', remaining: 9, resetSec: 2 },
+    ]);
   });
 });
 
