@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Cluster, Redis, Result } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
 import { bucketKey, inflightKey, windowKey } from './keys.js';
+import { LUA_SCRIPTS } from './lua-scripts.js';
 import { closeRedis } from './redis-connection.js';
 import { nextReservation } from './reservation.js';
 import type {
@@ -12,13 +12,6 @@ import type {
   RefundRequest,
   SettleRequest,
 } from './store.js';
-
-const script = (name: string) => readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8');
-// The window functions every script shares go in front of each (a script cannot load another).
-const WINDOW_LUA = script('window.lua');
-const CHARGE_LUA = `${WINDOW_LUA}\n${script('charge.lua')}`;
-const REFUND_LUA = `${WINDOW_LUA}\n${script('refund.lua')}`;
-const SETTLE_LUA = `${WINDOW_LUA}\n${script('settle.lua')}`;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -41,9 +34,9 @@ export class RedisStore implements LimiterStore {
 
   /** @param redis a connected client; the store defines its scripts on it and closes it on `close()`. */
   constructor(private readonly redis: Redis | Cluster) {
-    redis.defineCommand('tollgateCharge', { lua: CHARGE_LUA });
-    redis.defineCommand('tollgateRefund', { lua: REFUND_LUA });
-    redis.defineCommand('tollgateSettle', { lua: SETTLE_LUA });
+    redis.defineCommand('tollgateCharge', { lua: LUA_SCRIPTS.charge });
+    redis.defineCommand('tollgateRefund', { lua: LUA_SCRIPTS.refund });
+    redis.defineCommand('tollgateSettle', { lua: LUA_SCRIPTS.settle });
   }
 
   /**

@@ -1,20 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-
-const SCRIPTS_DIR = new URL('../../src/limiter/scripts/', import.meta.url).pathname;
+import { LUA_SCRIPTS } from '../../src/limiter/lua-scripts.js';
 
 /** Tollgate's scripts by SHA-1 (what EVALSHA names), so that a report can say which ran. */
 const SCRIPT_NAMES = new Map(
-  readdirSync(SCRIPTS_DIR)
-    .filter((name) => name.endsWith('.lua'))
-    .map((name) => [
-      createHash('sha1')
-        .update(readFileSync(join(SCRIPTS_DIR, name), 'utf8'))
-        .digest('hex'),
-      name,
-    ]),
+  Object.entries(LUA_SCRIPTS).map(([name, source]) => [
+    createHash('sha1').update(source).digest('hex'),
+    `${name}.lua`,
+  ]),
 );
 
 /** What clients sent and what Redis ran while watching. */

@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKey } from '../../../src/identity/api-key.js';
 import { bucketKey } from '../../../src/limiter/keys.js';
+import { LUA_SCRIPTS } from '../../../src/limiter/lua-scripts.js';
 import { postGraphQL } from '../../support/http-client.js';
 import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
-const scriptSha = (name: string) =>
-  createHash('sha1')
-    .update(readFileSync(new URL(`../../../src/limiter/scripts/${name}`, import.meta.url), 'utf8'))
-    .digest('hex');
-const CHARGE_SHA = scriptSha('charge.lua');
-const REFUND_SHA = scriptSha('refund.lua');
+const scriptSha = (source: string) => createHash('sha1').update(source).digest('hex');
+const CHARGE_SHA = scriptSha(LUA_SCRIPTS.charge);
+const REFUND_SHA = scriptSha(LUA_SCRIPTS.refund);
 
 /** One command a client sent, as MONITOR reports it: what it was and when Redis received it. */
 interface Sent {
