@@ -207,10 +207,13 @@ export class MemoryStore implements LimiterStore {
     let tokens = state ? refilled(state, policy, now) : capacityMicro;
     const costMicro = request.costMilli * 1000;
     // Waiting, as in charge.lua: taken while the debt left is one refill pays within maxWaitMs.
+    // What costs nothing neither waits nor is refused.
     const maxWaitMs = request.maxWaitMs ?? 0;
-    const allowed = tokens - costMicro >= -policy.refillMilliPerSec * maxWaitMs;
+    const allowed = costMicro === 0 || tokens - costMicro >= -policy.refillMilliPerSec * maxWaitMs;
     const waitMs =
-      allowed && tokens < costMicro ? Math.ceil((costMicro - tokens) / policy.refillMilliPerSec) : 0;
+      allowed && costMicro > 0 && tokens < costMicro
+        ? Math.ceil((costMicro - tokens) / policy.refillMilliPerSec)
+        : 0;
     if (allowed) {
       tokens -= costMicro;
       if (costMicro > 0) this.remember(this.buckets, key, bucketState(tokens, policy, now));

@@ -96,7 +96,8 @@ export function describeShapingContract(store: () => LimiterStore): void {
       expect([first.allowed, second.allowed]).toEqual([true, true]);
       const third = await store().charge(charge);
       expect(third).toMatchObject({ allowed: false, refusedBy: 'concurrency', waitMs: 0 });
-      expect(third.windows).toMatchObject([{ granted: 0, retryAfterMs: 0 }]);
+      expect(third.windows).toEqual([{ granted: 0, retryAfterMs: 0, grantedAtMs: expect.any(Number) }]);
+      expect(third.windows[0]?.grantedAtMs).toBeGreaterThan(0);
       expect(third.retryAfterMs).toBeGreaterThan(59_000);
       // Nothing taken: 20 points spent, 2 calls of the window used.
       const peek = await store().peek(c, policy);

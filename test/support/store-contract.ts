@@ -287,6 +287,15 @@ export function describeStoreContract(
       expect(deeper.retryAfterMs).toBeGreaterThan(10_900);
       expect(deeper.retryAfterMs).toBeLessThanOrEqual(11_000);
       expect(deeper.fullAfterMs).toBeGreaterThan(19_900);
+      // What costs nothing (introspection, a look at the bucket) is admitted at once, debt or not.
+      const free = await store.charge({
+        client: c,
+        bucket: policy,
+        costMilli: 0,
+        windows: [],
+        maxWaitMs: 2000,
+      });
+      expect(free).toMatchObject({ allowed: true, waitMs: 0, remainingMilli: 0 });
     });
 
     it('settles calls at the times they were made, beyond max', async () => {

@@ -32,7 +32,14 @@ if max_in_flight > 0 then
   redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
   if redis.call('ZCARD', inflight) >= max_in_flight then
     local oldest = redis.call('ZRANGE', inflight, 0, 0, 'WITHSCORES')
-    return { 2, 0, math.max(1, tonumber(oldest[2]) - now), 0 }
+    -- The same shape as any answer: no grants for any window, then the time.
+    local refused = { 2, 0, math.max(1, tonumber(oldest[2]) - now), 0 }
+    for _ = 1, (#ARGV - 7) / 3 do
+      refused[#refused + 1] = 0
+      refused[#refused + 1] = 0
+    end
+    refused[#refused + 1] = now
+    return refused
   end
 end
 -- ---------------------------------------------------------------------------------------------
@@ -50,8 +57,9 @@ if capacity_u > 0 then
   end
   -- Waiting (GCRA-like): the cost is taken while the debt it leaves is one that refill pays
   -- within max_wait; the caller waits until then. Later charges find the debt and wait longer.
-  if tokens - cost_u >= -rate * max_wait then
-    if tokens < cost_u then wait = math.ceil((cost_u - tokens) / rate) end
+  -- What costs nothing (introspection, a look at the bucket) neither waits nor is refused.
+  if cost_u == 0 or tokens - cost_u >= -rate * max_wait then
+    if cost_u > 0 and tokens < cost_u then wait = math.ceil((cost_u - tokens) / rate) end
     tokens = tokens - cost_u
     if cost_u > 0 then
       redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
