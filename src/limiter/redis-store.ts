@@ -11,6 +11,7 @@ import type {
   LimiterStore,
   RefundRequest,
   SettleRequest,
+  WindowTake,
 } from './store.js';
 
 declare module 'ioredis' {
@@ -66,39 +67,54 @@ export class RedisStore implements LimiterStore {
         request.windows.filter((window) => !grants.has(window)),
         (window) => window.owner as string,
       );
-      try {
-        await Promise.all(
-          [...byOwner].map(async ([owner, windows]) => {
-            const taken = await this.chargeOnce(
-              { client: owner, bucket: null, costMilli: 0, windows },
-              reservation,
-            );
-            windows.forEach((window, i) => {
-              grants.set(window, taken.windows[i]);
-            });
-          }),
-        );
-      } catch (error) {
-        // The decision failed half-way: give back what the first step took, so that whoever
-        // decides instead (the fallback) does not charge the client a second time.
-        await this.refundOnce(
-          {
-            client: request.client,
-            bucket: request.bucket,
-            refundMilli: request.costMilli,
+      const steps = await Promise.allSettled(
+        [...byOwner].map(async ([owner, windows]) => {
+          const taken = await this.chargeOnce(
+            { client: owner, bucket: null, costMilli: 0, windows },
             reservation,
-            windows: [],
-            slot: Boolean(request.concurrency) && first.allowed,
-          },
-          own.map((window, i) => ({
+          );
+          windows.forEach((window, i) => {
+            grants.set(window, taken.windows[i]);
+          });
+          return { owner, windows, taken };
+        }),
+      );
+      const failed = steps.find((step) => step.status === 'rejected');
+      if (failed) {
+        // The decision failed half-way: give back what every step that succeeded took, so that
+        // whoever decides instead (the fallback) does not count the client's calls a second time.
+        const unused = (windows: readonly WindowTake[], taken: ChargeResult) =>
+          windows.map((window, i) => ({
             name: window.name,
             ...(window.owner === undefined ? {} : { owner: window.owner }),
-            granted: first.windows[i]?.granted ?? 0,
+            granted: taken.windows[i]?.granted ?? 0,
             used: 0,
-            grantedAtMs: first.windows[i]?.grantedAtMs ?? 0,
-          })),
-        ).catch(() => {});
-        throw error;
+            grantedAtMs: taken.windows[i]?.grantedAtMs ?? 0,
+          }));
+        await Promise.allSettled([
+          this.refundOnce(
+            {
+              client: request.client,
+              bucket: request.bucket,
+              refundMilli: request.costMilli,
+              reservation,
+              windows: [],
+              slot: Boolean(request.concurrency),
+            },
+            unused(own, first),
+          ),
+          ...steps.flatMap((step) =>
+            step.status === 'fulfilled'
+              ? [
+                  this.refundOnce(
+                    { client: step.value.owner, bucket: null, refundMilli: 0, reservation, windows: [] },
+                    unused(step.value.windows, step.value.taken),
+                  ),
+                ]
+              : [],
+          ),
+        ]);
+        throw failed.reason;
       }
     }
     const windows = request.windows.map(
