@@ -113,9 +113,10 @@ export function createLoadShedder(options: LoadShedderOptions): LoadShedder {
       async requestDidStart() {
         let counted = false;
         return {
-          // Counted once Apollo has the operation's text (a request every plugin accepted), so
-          // that every count is matched by the response that ends it.
-          async didResolveSource() {
+          // Counted from when execution starts (the resolvers' work), so that an operation
+          // waiting its turn (maxWaitMs), which costs the process nothing, does not count; every
+          // count is matched by the response that ends it.
+          async executionDidStart() {
             counted = true;
             inFlight += 1;
           },

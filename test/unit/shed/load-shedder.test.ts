@@ -29,7 +29,7 @@ function shedderWith(thresholds: { maxInFlight: number; eventLoopDelayMs: number
   const start = async () => {
     const context = {} as GraphQLRequestContext<object>;
     const listener = (await shedder.plugin.requestDidStart?.(context)) as GraphQLRequestListener<object>;
-    await listener.didResolveSource?.(context as never);
+    await listener.executionDidStart?.(context as never);
     return () => listener.willSendResponse?.(context as never);
   };
   const ask = (tier: TierName) => shedder.refusal({ id: `ip:${tier}`, tier });
@@ -109,7 +109,7 @@ describe('createLoadShedder', () => {
     ]);
   });
 
-  it('stops counting an operation at its response, once, and not one that never got its source', async () => {
+  it('stops counting an operation at its response, once, and not one that never started executing', async () => {
     const { shedder, start, ask, clock } = shedderWith({
       maxInFlight: 1,
       eventLoopDelayMs: 0,
@@ -119,7 +119,7 @@ describe('createLoadShedder', () => {
     expect(ask('anonymous')).toBeDefined();
     await end();
     await end();
-    // A request refused before its source (no query): its response must not uncount another's.
+    // A request refused before execution (bad query, or shed): its response must not uncount another's.
     const listener = (await shedder.plugin.requestDidStart?.({} as never)) as GraphQLRequestListener<object>;
     await listener.willSendResponse?.({} as never);
     clock.ms = 1;
@@ -127,6 +127,18 @@ describe('createLoadShedder', () => {
     const again = await start();
     expect(ask('anonymous')).toBeDefined();
     await again();
+  });
+
+  it('does not count an operation until it executes: one waiting its turn (maxWaitMs) costs the process nothing', async () => {
+    const { shedder, ask } = shedderWith({ maxInFlight: 1, eventLoopDelayMs: 0, coolDownMs: 0 });
+    const context = {} as never;
+    const listener = (await shedder.plugin.requestDidStart?.(context)) as GraphQLRequestListener<object>;
+    await listener.didResolveSource?.(context);
+    await listener.didResolveOperation?.(context);
+    expect(ask('anonymous')).toBeUndefined();
+    await listener.executionDidStart?.(context);
+    expect(ask('anonymous')).toBeDefined();
+    await listener.willSendResponse?.(context);
   });
 
   it('stops its event-loop monitor when closed', () => {
