@@ -282,13 +282,19 @@ async function charge(
     { reason: refused.kind, cost: price.estimatedCost, tier: price.tierName, enforce: false },
     refused.kind === 'throttled' ? 'would throttle' : 'would limit concurrency',
   );
-  const windowsOnly = await flow.store.charge({ client, bucket: null, costMilli: 0, windows: takes });
+  // Nothing from the bucket (a look, cost 0, which also reads it when concurrency refused before the
+  // bucket was read), but the windows' grants are taken: the unused ones go back.
+  const windowsOnly = await flow.store.charge({
+    client,
+    bucket: bucketPolicy(price.tier),
+    costMilli: 0,
+    windows: takes,
+  });
   const grants = grantsFor(client, flow.store, windows, windowsOnly.windows, onRefused);
-  // Nothing taken from the bucket, but the windows' grants were: the unused ones go back.
   return {
     kind: 'served',
     price,
-    bucket,
+    bucket: { remainingMilli: windowsOnly.remainingMilli, fullAfterMs: windowsOnly.fullAfterMs },
     reservation: windowsOnly.reservation,
     bucketCharged: false,
     grants,

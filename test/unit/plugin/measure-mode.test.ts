@@ -58,4 +58,41 @@ describe('measure mode, over budget', () => {
     const next = await store.charge({ client: client.id, bucket: null, costMilli: 0, windows: [window] });
     expect(next.windows[0]?.granted).toBe(8);
   });
+
+  it('over its concurrency limit, tells the client its bucket as it stands, not an empty one', async () => {
+    const store = new MemoryStore();
+    const roomy: TierConfig = { capacity: 100, refillPerSec: 1, maxCost: 100, maxConcurrent: 1 };
+    const server = new ApolloServer<TollgateContext>({
+      schema: built.schema,
+      plugins: [
+        createTollgatePlugin({
+          store,
+          costModel: built.costModel,
+          rateLimitRules: built.rateLimitRules,
+          tiers: { anonymous: roomy, free: roomy, pro: roomy },
+          mode: 'measure',
+          logger: createLogger({ level: 'silent' }),
+        }),
+      ],
+    });
+    await server.start();
+    servers.push(server);
+    // Another operation of this client holds its one slot.
+    const held = await store.charge({
+      client: client.id,
+      bucket: null,
+      costMilli: 0,
+      windows: [],
+      concurrency: { max: 1, leaseMs: 60_000 },
+    });
+    expect(held.allowed).toBe(true);
+    const response = await server.executeOperation(
+      { query: '{ shelf(first: 1) { title } }' },
+      { contextValue: { client, fieldAdmission: new FieldGrants(client.id, store) } },
+    );
+    const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+    expect(body?.errors).toBeUndefined();
+    // Measure mode took nothing from the bucket: it is full.
+    expect(body?.extensions?.cost).toMatchObject({ throttleStatus: { currentlyAvailable: 100 } });
+  });
 });
