@@ -43,18 +43,22 @@ export interface Refusal {
   retryAfterMs: number | undefined;
 }
 
+/** The codes of a 503: the limiter cannot decide, or the process sheds the client's tier. */
+const UNAVAILABLE_CODES: ReadonlySet<unknown> = new Set(['RATE_LIMITER_UNAVAILABLE', 'SERVER_OVERLOADED']);
+
 /**
- * A refusal of the whole request (429, or 503 while the limiter is down), else `undefined`. The
- * status decides when it is known; when the library hides it, the error does: a `RATE_LIMITED` or
- * `RATE_LIMITER_UNAVAILABLE` without a `path` and with no data is the request's, while a field's
- * `RATE_LIMITED` in a partial result (200) has a path and comes with data, and is no refusal.
+ * A refusal of the whole request (429, or 503 while the limiter is down or sheds load), else `undefined`. The
+ * status decides when it is known; when the library hides it, the error does: a `RATE_LIMITED`,
+ * `RATE_LIMITER_UNAVAILABLE` or `SERVER_OVERLOADED` (load shedding) without a `path` and with no
+ * data is the request's, while a field's `RATE_LIMITED` in a partial result (200) has a path and
+ * comes with data, and is no refusal.
  */
 export function refusalOf(answer: Answer, nowMs: number): Refusal | undefined {
   const error = requestError(answer);
   const code = error?.extensions?.code;
   let kind: Refusal['kind'] | undefined;
   if (answer.status === 429 || (answer.status === undefined && code === 'RATE_LIMITED')) kind = 'throttled';
-  else if (answer.status === 503 || (answer.status === undefined && code === 'RATE_LIMITER_UNAVAILABLE'))
+  else if (answer.status === 503 || (answer.status === undefined && UNAVAILABLE_CODES.has(code)))
     kind = 'unavailable';
   if (!kind) return undefined;
   const candidates = [

@@ -42,6 +42,18 @@ describe('what an answer says', () => {
       kind: 'unavailable',
       retryAfterMs: 3000,
     });
+    const shed = {
+      errors: [
+        {
+          message: 'overloaded',
+          extensions: { code: 'SERVER_OVERLOADED', reason: 'LOAD_SHED', retryAfter: 2 },
+        },
+      ],
+    };
+    expect(refusalOf({ status: undefined, results: [shed], headers: undefined }, NOW)).toEqual({
+      kind: 'unavailable',
+      retryAfterMs: 2000,
+    });
   });
 
   it("a field's RATE_LIMITED in a partial result is no refusal, status known or not", () => {
