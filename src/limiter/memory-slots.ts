@@ -9,11 +9,6 @@ import type { ConcurrencyLimit } from './store.js';
 export class MemorySlots {
   private readonly byKey = new Map<string, Map<string, number>>();
 
-  /** Clients holding slots. */
-  get size(): number {
-    return this.byKey.size;
-  }
-
   /** The keys held, named as in Redis. */
   keys(): IterableIterator<string> {
     return this.byKey.keys();

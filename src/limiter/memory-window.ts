@@ -59,11 +59,6 @@ export class SlotWindow {
     return this.indexes.length;
   }
 
-  /** The slot length in ms. */
-  get slotLengthMs(): number {
-    return this.slotMs;
-  }
-
   /**
    * Drops the slots that left the window at `now`. A window kept with another slot length (its
    * policy changed) is first counted again in `slotMs`, each slot's calls moved to the slot that
