@@ -15,6 +15,7 @@ export interface ThrottledInBatch {
   readonly price: { readonly estimatedCost: number; readonly tierName: TierName; readonly tier: TierConfig };
   readonly bucket: { readonly remainingMilli: number };
   readonly retryAfterSec: number;
+  readonly retryAfterMs: number;
 }
 
 /** What the plugin has seen of one batch so far. */
@@ -60,13 +61,20 @@ export function leaveBatch(head: HTTPGraphQLHead, throttled: ThrottledInBatch | 
 /**
  * Seconds until the bucket holds the whole batch (the sum of its prices; the bucket's capacity if
  * the sum is more, since the batch can then never run whole), and never sooner than any of its
- * operations would fit on its own.
+ * operations would fit on its own. Reckoned from each operation's own wait, which counts a bucket
+ * in debt (its points left read 0 then): once an operation of price p fits, the batch needs the
+ * rest of the sum on top of it.
  */
 function batchRetryAfterSec(throttled: readonly ThrottledInBatch[]): number {
-  const last = throttled.at(-1) as ThrottledInBatch;
-  const { tier } = last.price;
-  const totalMilli = throttled.reduce((sum, operation) => sum + operation.price.estimatedCost * 1000, 0);
-  const neededMilli = Math.min(totalMilli, tier.capacity * 1000) - last.bucket.remainingMilli;
-  const wholeBatchSec = wholeSeconds((neededMilli / (tier.refillPerSec * 1000)) * 1000);
-  return Math.max(wholeBatchSec, ...throttled.map((operation) => operation.retryAfterSec));
+  const { tier } = (throttled.at(-1) as ThrottledInBatch).price;
+  const total = throttled.reduce((sum, operation) => sum + operation.price.estimatedCost, 0);
+  const needed = Math.min(total, tier.capacity);
+  const wholeBatchMs = Math.max(
+    ...throttled.map(
+      (operation) =>
+        operation.retryAfterMs +
+        (Math.max(0, needed - operation.price.estimatedCost) / tier.refillPerSec) * 1000,
+    ),
+  );
+  return Math.max(wholeSeconds(wholeBatchMs), ...throttled.map((operation) => operation.retryAfterSec));
 }

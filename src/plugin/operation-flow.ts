@@ -117,6 +117,8 @@ export type OperationState =
       readonly price: Price;
       readonly bucket: Bucket;
       readonly retryAfterSec: number;
+      /** The store's wait before the cost fits, to the millisecond (a batch adds these up). */
+      readonly retryAfterMs: number;
     }
   | { readonly kind: 'unavailable'; readonly price: Price; readonly retryAfterSec: number };
 
@@ -276,7 +278,13 @@ async function charge(
     charged.refusedBy === 'concurrency' && concurrency
       ? // A slot may free any moment: a short Retry-After.
         { kind: 'concurrency_limited', price, limit: concurrency.max, retryAfterSec: 1 }
-      : { kind: 'throttled', price, bucket, retryAfterSec: wholeSeconds(charged.retryAfterMs) };
+      : {
+          kind: 'throttled',
+          price,
+          bucket,
+          retryAfterSec: wholeSeconds(charged.retryAfterMs),
+          retryAfterMs: charged.retryAfterMs,
+        };
   if (flow.enforce) return refused;
   flow.logger.info(
     { reason: refused.kind, cost: price.estimatedCost, tier: price.tierName, enforce: false },
