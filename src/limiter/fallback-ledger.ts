@@ -1,3 +1,4 @@
+import { windowId } from './keys.js';
 import { SlotWindow, windowSlotMs } from './memory-window.js';
 import type { BucketPolicy, ChargeRequest, ChargeResult, RefundRequest, SettleRequest } from './store.js';
 
@@ -171,10 +172,6 @@ export class FallbackLedger {
     this.forgottenByNode.set(node, (this.forgottenByNode.get(node) ?? 0) + 1);
     if (group.size === 0) this.byNode.delete(node);
   }
-}
-
-function windowId(name: string, owner: string | undefined): string {
-  return owner === undefined ? name : `${name}\u0000${owner}`;
 }
 
 /** The spending of one window of a client, created (and kept) on first use. */

@@ -29,3 +29,11 @@ export function clientKeyPattern(client: string): string {
 function hashTagSafe(client: string): string {
   return client.replace(/[{}]/g, '_');
 }
+
+/**
+ * One window of one client, told apart from the client's other windows in process (a map key):
+ * its name, and its owner when it is shared (`WindowTake.owner`).
+ */
+export function windowId(name: string, owner: string | undefined): string {
+  return owner === undefined ? name : `${name}\u0000${owner}`;
+}

@@ -2,6 +2,7 @@ import type { GraphQLError } from 'graphql';
 import type { FieldAdmission } from '../context.js';
 import { type RateLimitRule, windowOwner } from '../directives/rate-limit.js';
 import { fieldRateLimitedError, tollgateError } from '../errors.js';
+import { windowId } from '../limiter/keys.js';
 import type { LimiterStore, WindowGrant, WindowRefund, WindowTake } from '../limiter/store.js';
 import { wholeSeconds } from './feedback.js';
 
@@ -43,7 +44,7 @@ export class FieldGrants implements FieldAdmission {
   /** Records what the store granted for a window the plan asked for. */
   record(window: PlannedWindow, grant: WindowGrant): void {
     const { rule, take } = window;
-    this.ledgers.set(windowId(rule, take.owner), {
+    this.ledgers.set(windowId(rule.name, take.owner), {
       rule,
       owner: take.owner,
       planned: take.count,
@@ -57,7 +58,7 @@ export class FieldGrants implements FieldAdmission {
     args: Readonly<Record<string, unknown>>,
   ): true | GraphQLError | Promise<true | GraphQLError> {
     const owner = windowOwner(rule, args);
-    const ledger = this.ledgers.get(windowId(rule, owner));
+    const ledger = this.ledgers.get(windowId(rule.name, owner));
     if (ledger && ledger.invoked < ledger.planned) {
       ledger.invoked += 1;
       return ledger.invoked <= ledger.granted ? true : this.refuse(rule, ledger.retryAfterMs);
@@ -69,7 +70,7 @@ export class FieldGrants implements FieldAdmission {
   }
 
   release(rule: RateLimitRule, args: Readonly<Record<string, unknown>>): void {
-    const ledger = this.ledgers.get(windowId(rule, windowOwner(rule, args)));
+    const ledger = this.ledgers.get(windowId(rule.name, windowOwner(rule, args)));
     // Only planned grants can be handed back here; an unplanned one was taken from the store
     // for this very call and simply counts (the strict side).
     if (ledger && ledger.invoked > 0 && ledger.invoked <= ledger.granted) ledger.invoked -= 1;
@@ -96,7 +97,7 @@ export class FieldGrants implements FieldAdmission {
     this.overflow = [];
     const byWindow = new Map<string, OverflowCall[]>();
     for (const call of calls) {
-      const id = windowId(call.rule, call.owner);
+      const id = windowId(call.rule.name, call.owner);
       const group = byWindow.get(id);
       if (group) group.push(call);
       else byWindow.set(id, [call]);
@@ -165,17 +166,13 @@ export function plannedWindows(
     if (count <= 0) continue;
     for (const rule of rules.get(coordinate) ?? []) {
       const owner = windowOwner(rule, args);
-      const id = windowId(rule, owner);
+      const id = windowId(rule.name, owner);
       const window = windows.get(id);
       if (window) window.take.count += count;
       else windows.set(id, { rule, take: windowTake(rule, count, owner) });
     }
   }
   return [...windows.values()];
-}
-
-function windowId(rule: RateLimitRule, owner: string | undefined): string {
-  return owner === undefined ? rule.name : `${rule.name}\u0000${owner}`;
 }
 
 function storeFailed(rule: RateLimitRule): GraphQLError {
