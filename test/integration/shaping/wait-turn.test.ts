@@ -119,13 +119,12 @@ describe('waiting instead of 429 (maxWaitMs), across two processes', () => {
   it('does not hold an operation that calls a @rateLimit field: it is refused with 429 as without waiting', async () => {
     const headers = { 'x-api-key': await createKeyInRedis(inject('redisUrl')) };
     const [one] = servers;
-    // Ten points: the bucket is empty, and the next operation would wait 200 ms.
-    const drained = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        postGraphQL(one.url, BURST, { headers, agent, variables: { tag: 'drain' } }),
-      ),
+    // Fifteen points at once: ten from the bucket, five of debt the last five wait a second to repay.
+    const burst = Array.from({ length: 15 }, () =>
+      postGraphQL(one.url, BURST, { headers, agent, variables: { tag: 'drain' } }),
     );
-    expect(drained.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    await until(async () => (await waitingNow(one.url)) > 0);
+    // In debt now: an operation that calls a @rateLimit field would have to wait, so it is refused.
     const limited = await postGraphQL(one.url, '{ limitedWork(tag: "limited") { startedAtMs } }', {
       headers,
       agent,
@@ -133,10 +132,10 @@ describe('waiting instead of 429 (maxWaitMs), across two processes', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(ranLines('limited')).toEqual([]);
-    // The same client's plain operation still waits its turn.
-    const waiting = await postGraphQL(one.url, BURST, { headers, agent, variables: { tag: 'after' } });
-    expect(waiting.status).toBe(200);
-    expect(cost(waiting).waitedMs).toBeGreaterThan(0);
+    // The plain operations of the same client waited their turn and were served.
+    const drained = await Promise.all(burst);
+    expect(drained.map((answer) => answer.status)).toEqual(Array(15).fill(200));
+    expect(drained.filter((answer) => (cost(answer).waitedMs ?? 0) > 0).length).toBeGreaterThan(0);
   });
 });
 
