@@ -48,18 +48,29 @@ export function rateLimitStatus(
   remainingMilli: number,
   fullAfterMs: number,
 ): RateLimitStatus {
-  const remaining = Math.floor(remainingMilli / 1000);
-  const resetAtMs = Date.now() + fullAfterMs;
-  return {
-    cost,
-    limit: tier.capacity,
-    remaining,
-    used: tier.capacity - remaining,
-    // Formatted only when the operation selects it: most never do.
-    get resetAt() {
-      return new Date(resetAtMs).toISOString();
-    },
-  };
+  return new BucketStatus(cost, tier.capacity, Math.floor(remainingMilli / 1000), Date.now() + fullAfterMs);
+}
+
+/**
+ * A {@link RateLimitStatus}, made on every charged operation: a class, so that its lazy `resetAt`
+ * is one getter on the prototype rather than a new accessor on each object.
+ */
+class BucketStatus implements RateLimitStatus {
+  readonly used: number;
+
+  constructor(
+    readonly cost: number,
+    readonly limit: number,
+    readonly remaining: number,
+    private readonly resetAtMs: number,
+  ) {
+    this.used = limit - remaining;
+  }
+
+  /** Formatted only when the operation selects it: most never do. */
+  get resetAt(): string {
+    return new Date(this.resetAtMs).toISOString();
+  }
 }
 
 /** The bucket as the client will find it once the refund has landed. */
