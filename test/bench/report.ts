@@ -6,8 +6,8 @@ import type { MemoryResult } from './sections/memory.js';
 import type { OutageResult } from './sections/outage.js';
 import type { PricingResult } from './sections/pricing.js';
 import type { RoundTripResult } from './sections/round-trips.js';
-import type { SheddingCostResult } from './sections/shedding.js';
 import type { ShapingResult } from './sections/shaping.js';
+import type { SheddingCostResult } from './sections/shedding.js';
 import type { ThroughputResult } from './sections/throughput.js';
 import type { TargetCheck } from './targets.js';
 

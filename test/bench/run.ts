@@ -20,8 +20,8 @@ import { measureMemory } from './sections/memory.js';
 import { measureOutage, type RedisControl } from './sections/outage.js';
 import { measurePricing } from './sections/pricing.js';
 import { measureRoundTrips } from './sections/round-trips.js';
-import { measureSheddingCost } from './sections/shedding.js';
 import { measureShaping } from './sections/shaping.js';
+import { measureSheddingCost } from './sections/shedding.js';
 import { measureThroughput } from './sections/throughput.js';
 import { checkTargets } from './targets.js';
 
