@@ -5,16 +5,21 @@ import { Redis } from 'ioredis';
 
 const SCRIPTS_DIR = new URL('../../src/limiter/scripts/', import.meta.url).pathname;
 
-/** Tollgate's scripts by SHA-1 (what EVALSHA names), so that a report can say which ran. */
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const scriptText = (name: string) => readFileSync(join(SCRIPTS_DIR, name), 'utf8');
+// The store sends each script with the shared window functions in front (redis-store.ts).
+const WINDOW_LUA = scriptText('window.lua');
+
+/** Tollgate's scripts by SHA-1 (what EVALSHA names), as sent and alone, so that a report can say which ran. */
 const SCRIPT_NAMES = new Map(
   readdirSync(SCRIPTS_DIR)
     .filter((name) => name.endsWith('.lua'))
-    .map((name) => [
-      createHash('sha1')
-        .update(readFileSync(join(SCRIPTS_DIR, name), 'utf8'))
-        .digest('hex'),
-      name,
-    ]),
+    .flatMap(
+      (name): Array<[string, string]> => [
+        [sha1(scriptText(name)), name],
+        [sha1(`${WINDOW_LUA}\n${scriptText(name)}`), name],
+      ],
+    ),
 );
 
 /** What clients sent and what Redis ran while watching. */

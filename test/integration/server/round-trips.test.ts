@@ -8,9 +8,12 @@ import { postGraphQL } from '../../support/http-client.js';
 import { type RedisServer, startRedisServer } from '../../support/redis-server.js';
 import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 
+const scriptText = (name: string) =>
+  readFileSync(new URL(`../../../src/limiter/scripts/${name}`, import.meta.url), 'utf8');
+// The store sends each script with the shared window functions in front (redis-store.ts).
 const scriptSha = (name: string) =>
   createHash('sha1')
-    .update(readFileSync(new URL(`../../../src/limiter/scripts/${name}`, import.meta.url), 'utf8'))
+    .update(`${scriptText('window.lua')}\n${scriptText(name)}`)
     .digest('hex');
 const CHARGE_SHA = scriptSha('charge.lua');
 const REFUND_SHA = scriptSha('refund.lua');
