@@ -15,24 +15,30 @@ export interface CostCache<T extends object> {
  * The value for a key must not depend on anything but the document and the key.
  */
 export function createCostCache<T extends object>(entriesPerDocument: number): CostCache<T> {
-  const documents = new WeakMap<DocumentNode, Map<string, T>>();
+  const documents = new WeakMap<DocumentNode, DocumentEntries<T>>();
   return {
     getOrCompute(document, key, compute) {
-      let entries = documents.get(document);
-      if (!entries) {
-        entries = new Map();
-        documents.set(document, entries);
+      let slot = documents.get(document);
+      if (!slot) {
+        slot = { entries: new Map(), newest: undefined };
+        documents.set(document, slot);
       }
+      const { entries } = slot;
       const hit = entries.get(key);
       if (hit) {
-        // Re-insert so that Map order is recency order.
-        entries.delete(key);
-        entries.set(key, hit);
+        // Re-insert so that Map order is recency order; one operation asks for the same key
+        // several times in a row (price, plan, actual cost), and the newest needs no move.
+        if (slot.newest !== key) {
+          entries.delete(key);
+          entries.set(key, hit);
+          slot.newest = key;
+        }
         return hit;
       }
       const value = compute();
       if (entriesPerDocument === 0) return value;
       entries.set(key, value);
+      slot.newest = key;
       if (entries.size > entriesPerDocument) {
         const oldest = entries.keys().next().value;
         if (oldest !== undefined) entries.delete(oldest);
@@ -40,6 +46,12 @@ export function createCostCache<T extends object>(entriesPerDocument: number): C
       return value;
     },
   };
+}
+
+/** One document's remembered values, least recently used first, and the key used last. */
+interface DocumentEntries<T> {
+  entries: Map<string, T>;
+  newest: string | undefined;
 }
 
 /** The cache key of one request: operation name and variables as sent. */

@@ -13,6 +13,11 @@ export interface DeadlineOptions {
    * `timeoutMs` since the call began. Default: the call's own start.
    */
   lastHeardAt?: () => number;
+  /**
+   * Called when the promise settles, in time or late, before its outcome is taken: the place to
+   * note that the other side answered (it then counts for {@link lastHeardAt} of calls behind it).
+   */
+  onAnswer?: () => void;
   /** The longest wait however much the other side answers meanwhile, in idle ms. Default 10 × `timeoutMs`. */
   maxIdleMs?: number;
   /**
@@ -82,9 +87,16 @@ export function withDeadline<T>(
       setImmediate(() => settle({ kind: 'timeout' }));
     };
     let timer: NodeJS.Timeout = setTimeout(check, timeoutMs);
+    const { onAnswer } = options;
     promise.then(
-      (value) => settle({ kind: 'value', value }),
-      (error: unknown) => settle({ kind: 'error', error }),
+      (value) => {
+        onAnswer?.();
+        settle({ kind: 'value', value });
+      },
+      (error: unknown) => {
+        onAnswer?.();
+        settle({ kind: 'error', error });
+      },
     );
   });
 }

@@ -1,5 +1,5 @@
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { idleClockMs } from './deadline.js';
+import { type DeadlineOptions, idleClockMs } from './deadline.js';
 
 /** Options of {@link NodeHealth}. */
 export interface NodeHealthOptions {
@@ -40,6 +40,14 @@ export class NodeHealth {
   counts: OutageCounts = NodeHealth.noCounts();
   /** A client whose keys the node holds (the latest asked for): whose keys a probe may look at. */
   lastClient = '';
+  /**
+   * What a call to the node gives `withDeadline`: any answer shows the node alive to the calls
+   * queued behind it. Made once per node, not per call.
+   */
+  readonly deadline: DeadlineOptions = {
+    lastHeardAt: () => this.lastHeardAt,
+    onAnswer: () => this.heard(),
+  };
 
   constructor(
     readonly name: string,

@@ -45,8 +45,10 @@ export function createRedisClient(options: RedisConnectionOptions): Redis | Clus
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    // Charges of concurrent requests issued in one tick go out in one write.
-    enableAutoPipelining: true,
+    // No auto-pipelining: it builds a Pipeline per tick and per batch, and under load the charges
+    // rarely share a tick, so it cost ~7 µs of CPU per operation for writes it seldom merged
+    // (commands are still sent without waiting for the replies of earlier ones).
+    enableAutoPipelining: false,
     retryStrategy: reconnectDelayMs,
   };
   if (options.clusterNodes && options.url) {

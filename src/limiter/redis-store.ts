@@ -47,9 +47,16 @@ export class RedisStore implements LimiterStore {
    */
   nodeOf(client: string): string {
     if (isCluster(this.redis)) return this.redis.slots[clusterSlot(bucketKey(client))]?.[0] ?? 'cluster';
-    const { host, port } = this.redis.options;
-    return `${host}:${port}`;
+    // Asked on every call: one string, not a new one per call for the node map to hash again.
+    if (this.serverName === undefined) {
+      const { host, port } = this.redis.options;
+      this.serverName = `${host}:${port}`;
+    }
+    return this.serverName;
   }
+
+  /** The one server's `host:port` (not a Cluster), once asked. */
+  private serverName: string | undefined;
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const reservation = nextReservation();

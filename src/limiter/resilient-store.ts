@@ -206,11 +206,7 @@ export class ResilientStore implements LimiterStore {
     const started = performance.now();
     const pending = call();
     // Any answer, in time or late, shows the node alive to the calls queued behind this one.
-    pending.then(
-      () => node.heard(),
-      () => {},
-    );
-    const outcome = await withDeadline(pending, this.timeoutMs, { lastHeardAt: () => node.lastHeardAt });
+    const outcome = await withDeadline(pending, this.timeoutMs, node.deadline);
     this.options.onCall?.(operation, performance.now() - started, outcome.kind === 'value');
     if (outcome.kind === 'value') {
       this.nodes.succeeded(node);

@@ -24,12 +24,21 @@ export function wholeSeconds(ms: number): number {
   return ms <= 0 ? 0 : Math.ceil(ms / 1000);
 }
 
-/** A tier's bucket in the store's units. */
+// Per tier object, made once: every operation of a tier sends the same policy and the same header.
+const policies = new WeakMap<TierConfig, BucketPolicy>();
+const policyHeaders = new WeakMap<TierConfig, Map<string, string>>();
+
+/** A tier's bucket in the store's units (one object per tier, made once: do not change it). */
 export function bucketPolicy(tier: TierConfig): BucketPolicy {
-  return {
-    capacityMilli: Math.round(tier.capacity * 1000),
-    refillMilliPerSec: Math.round(tier.refillPerSec * 1000),
-  };
+  let policy = policies.get(tier);
+  if (!policy) {
+    policy = Object.freeze({
+      capacityMilli: Math.round(tier.capacity * 1000),
+      refillMilliPerSec: Math.round(tier.refillPerSec * 1000),
+    });
+    policies.set(tier, policy);
+  }
+  return policy;
 }
 
 /** The `rateLimit` field's answer: the bucket after this operation's charge. */
@@ -39,18 +48,29 @@ export function rateLimitStatus(
   remainingMilli: number,
   fullAfterMs: number,
 ): RateLimitStatus {
-  const remaining = Math.floor(remainingMilli / 1000);
-  const resetAtMs = Date.now() + fullAfterMs;
-  return {
-    cost,
-    limit: tier.capacity,
-    remaining,
-    used: tier.capacity - remaining,
-    // Formatted only when the operation selects it: most never do.
-    get resetAt() {
-      return new Date(resetAtMs).toISOString();
-    },
-  };
+  return new BucketStatus(cost, tier.capacity, Math.floor(remainingMilli / 1000), Date.now() + fullAfterMs);
+}
+
+/**
+ * A {@link RateLimitStatus}, made on every charged operation: a class, so that its lazy `resetAt`
+ * is one getter on the prototype rather than a new accessor on each object.
+ */
+class BucketStatus implements RateLimitStatus {
+  readonly used: number;
+
+  constructor(
+    readonly cost: number,
+    readonly limit: number,
+    readonly remaining: number,
+    private readonly resetAtMs: number,
+  ) {
+    this.used = limit - remaining;
+  }
+
+  /** Formatted only when the operation selects it: most never do. */
+  get resetAt(): string {
+    return new Date(this.resetAtMs).toISOString();
+  }
 }
 
 /** The bucket as the client will find it once the refund has landed. */
@@ -87,14 +107,38 @@ export function rateLimitHeaders(
   status: ThrottleStatus,
   retryAfterSec?: number,
 ): Record<'RateLimit-Policy' | 'RateLimit', string> {
-  const policy = `"${tierName}"`;
-  const refillSeconds = Math.ceil(tier.capacity / tier.refillPerSec);
+  return {
+    'RateLimit-Policy': rateLimitPolicy(tierName, tier),
+    RateLimit: rateLimitField(tierName, tier, status, retryAfterSec),
+  };
+}
+
+/** The `RateLimit-Policy` field of a tier: the same for each of its operations, so made once. */
+function rateLimitPolicy(tierName: string, tier: TierConfig): string {
+  let byName = policyHeaders.get(tier);
+  if (!byName) {
+    byName = new Map();
+    policyHeaders.set(tier, byName);
+  }
+  let policy = byName.get(tierName);
+  if (policy === undefined) {
+    const refillSeconds = Math.ceil(tier.capacity / tier.refillPerSec);
+    policy = `"${tierName}";q=${Math.floor(tier.capacity)};w=${refillSeconds};${QUOTA_UNIT_PARAMETER}="points"`;
+    byName.set(tierName, policy);
+  }
+  return policy;
+}
+
+/** The `RateLimit` field: the points remaining and when the bucket is full (or the cost fits). */
+function rateLimitField(
+  tierName: string,
+  tier: TierConfig,
+  status: ThrottleStatus,
+  retryAfterSec: number | undefined,
+): string {
   const fullAfterMs = ((tier.capacity - status.currentlyAvailable) / tier.refillPerSec) * 1000;
   const effectiveWindowSec = retryAfterSec ?? wholeSeconds(fullAfterMs);
-  return {
-    'RateLimit-Policy': `${policy};q=${Math.floor(tier.capacity)};w=${refillSeconds};${QUOTA_UNIT_PARAMETER}="points"`,
-    RateLimit: `${policy};r=${Math.max(0, status.currentlyAvailable)};t=${effectiveWindowSec}`,
-  };
+  return `"${tierName}";r=${Math.max(0, status.currentlyAvailable)};t=${effectiveWindowSec}`;
 }
 
 /** What the client is told about one operation once it has been answered. */
@@ -122,13 +166,13 @@ export function tellClient(response: GraphQLResponse, feedback: Feedback): void 
   if (feedback.waitedMs) cost.waitedMs = feedback.waitedMs;
   if (feedback.remainingMilli !== null) {
     cost.throttleStatus = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
-    const headers = rateLimitHeaders(
-      feedback.tierName,
-      feedback.tier,
-      cost.throttleStatus,
-      feedback.retryAfterSec,
+    // Set one by one, no intermediate object: this runs on every operation.
+    const { headers } = response.http;
+    headers.set('RateLimit-Policy', rateLimitPolicy(feedback.tierName, feedback.tier));
+    headers.set(
+      'RateLimit',
+      rateLimitField(feedback.tierName, feedback.tier, cost.throttleStatus, feedback.retryAfterSec),
     );
-    for (const [name, value] of Object.entries(headers)) response.http.headers.set(name, value);
   }
   const body = response.body;
   if (body?.kind === 'single') body.singleResult.extensions = { ...body.singleResult.extensions, cost };

@@ -39,7 +39,7 @@ import type { OperationEvent, TollgateEvents } from '../observe/events.js';
 import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
 import { leaveBatch } from './batch-status.js';
 import { executeDryRun, isDryRun } from './dry-run.js';
-import { bucketPolicy, rateLimitStatus, tellClient, wholeSeconds } from './feedback.js';
+import { bucketPolicy, type Feedback, rateLimitStatus, tellClient, wholeSeconds } from './feedback.js';
 import { type FieldGrants, grantsFor, plannedWindows } from './field-grants.js';
 import type { Refunds } from './refunds.js';
 import { concurrencyLimit, waitTurn } from './shaping.js';
@@ -356,17 +356,18 @@ function settle(
   const actual = actualCostOf(flow, rc, state);
   const refundPoints = refundUnused(flow, client, state, actual);
   // Fields named, not spread: this runs on every operation.
-  tellClient(rc.response, {
+  const feedback: Feedback = {
     tierName: price.tierName,
     tier: price.tier,
     estimatedCost: price.estimatedCost,
     actualCost: actual,
     remainingMilli: 'bucket' in state ? state.bucket.remainingMilli : null,
     refundPoints,
-    // A 429's `t` names the moment its Retry-After does (a batch's is set once all are settled).
-    ...(state.kind === 'throttled' && !rc.requestIsBatched ? { retryAfterSec: state.retryAfterSec } : {}),
-    ...(state.kind === 'served' && flow.enforce ? { waitedMs: state.waitMs } : {}),
-  });
+  };
+  // A 429's `t` names the moment its Retry-After does (a batch's is set once all are settled).
+  if (state.kind === 'throttled' && !rc.requestIsBatched) feedback.retryAfterSec = state.retryAfterSec;
+  if (state.kind === 'served' && flow.enforce) feedback.waitedMs = state.waitMs;
+  tellClient(rc.response, feedback);
   if (!flow.events.operation) return;
   const event: OperationEvent = {
     outcome: state.kind,

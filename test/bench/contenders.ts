@@ -14,6 +14,8 @@ export const CONTENDER_IDS = [
   'complexity',
   'tollgate-redis',
   'tollgate-memory',
+  'floor-hooks',
+  'floor-evalsha',
 ] as const;
 /** A contender's id. */
 export type ContenderId = (typeof CONTENDER_IDS)[number];
@@ -28,7 +30,10 @@ export interface Contender {
   limits: boolean;
 }
 
-/** The contenders: a plain server, three usual alternatives, and Tollgate on both stores. */
+/**
+ * The contenders: a plain server, three usual alternatives, Tollgate on both stores, and two
+ * floors that show which part of Tollgate's cost any plugin of its shape pays.
+ */
 export const CONTENDERS: readonly Contender[] = [
   { id: 'plain', label: '1. Plain Apollo (no limiting)', usesRedis: false, limits: false },
   { id: 'classic', label: '2. Classic INCR+EXPIRE plugin', usesRedis: true, limits: true },
@@ -36,6 +41,19 @@ export const CONTENDERS: readonly Contender[] = [
   { id: 'complexity', label: '4. graphql-query-complexity + RLF Redis', usesRedis: true, limits: true },
   { id: 'tollgate-redis', label: '5a. Tollgate (Redis)', usesRedis: true, limits: true },
   { id: 'tollgate-memory', label: '5b. Tollgate (memory)', usesRedis: false, limits: true },
+  // Floors, not limiters: what any plugin of Tollgate's shape pays before doing anything.
+  {
+    id: 'floor-hooks',
+    label: "6a. Floor: plain + an empty plugin with Tollgate's hooks",
+    usesRedis: false,
+    limits: false,
+  },
+  {
+    id: 'floor-evalsha',
+    label: "6b. Floor: plain + one no-op EVALSHA per operation (Tollgate's client and arguments)",
+    usesRedis: true,
+    limits: false,
+  },
 ];
 
 /** How a contender is configured: never throttling the load, or holding the exactness limit. */
@@ -73,7 +91,7 @@ export async function startContender(
     BENCH_CONTENDER: id,
     BENCH_LIMIT: String(limit),
     BENCH_WINDOW_S: String(windowSec),
-    ...(id === 'plain' ? {} : { REDIS_URL: redisUrl }),
+    ...(id === 'plain' || id === 'floor-hooks' ? {} : { REDIS_URL: redisUrl }),
   });
 }
 

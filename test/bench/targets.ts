@@ -98,7 +98,7 @@ function cpuTargets(throughput: readonly ThroughputResult[]): TargetCheck[] {
     checks.push({
       target: `CPU per operation over plain ≤ the classic plugin's (${row.shape})`,
       subject: labelOf(row.contender),
-      measured: `${micros(row.cpuOverPlainUs.median)} vs ${micros(classic.cpuOverPlainUs.median)}`,
+      measured: `${micros(row.cpuOverPlainUs.median)} vs ${micros(classic.cpuOverPlainUs.median)}${floorNote(throughput, row.shape, ['floor-hooks', 'floor-evalsha'])}`,
       pass: row.cpuOverPlainUs.median <= classic.cpuOverPlainUs.median,
     });
   }
@@ -106,9 +106,23 @@ function cpuTargets(throughput: readonly ThroughputResult[]): TargetCheck[] {
     checks.push({
       target: `CPU per operation ≤ ${MEMORY_CPU_VS_PLAIN}× plain (${row.shape})`,
       subject: labelOf(row.contender),
-      measured: `${ratio(row.cpuUsPerOp.vsPlain)} (${micros(row.cpuOverPlainUs.median)} over plain)`,
+      measured: `${ratio(row.cpuUsPerOp.vsPlain)} (${micros(row.cpuOverPlainUs.median)} over plain)${floorNote(throughput, row.shape, ['floor-hooks'])}`,
       pass: row.cpuUsPerOp.vsPlain <= MEMORY_CPU_VS_PLAIN,
     });
   }
   return checks;
+}
+
+const FLOOR_NAMES: Partial<Record<ContenderId, string>> = {
+  'floor-hooks': "empty plugin with Tollgate's hooks",
+  'floor-evalsha': 'one no-op EVALSHA',
+};
+
+/** The floors measured in the same run, over plain, so that a MISS shows which part any such plugin pays. */
+function floorNote(throughput: readonly ThroughputResult[], shape: string, floors: ContenderId[]): string {
+  const parts = floors.flatMap((id) => {
+    const row = throughput.find((r) => r.shape === shape && r.contender === id);
+    return row ? [`${FLOOR_NAMES[id]} ${micros(row.cpuOverPlainUs.median)}`] : [];
+  });
+  return parts.length === 0 ? '' : `; floors over plain: ${parts.join(', ')}`;
 }

@@ -1,14 +1,16 @@
 /**
  * Entry point of one alternative contender in a process of its own:
  * `node test/bench/results/build/test/bench/servers/alternative.js` (compiled by build.ts) with
- * BENCH_CONTENDER=plain|classic|directive|complexity, PORT, REDIS_URL (all but plain),
+ * BENCH_CONTENDER=plain|classic|directive|complexity|floor-hooks|floor-evalsha, PORT, REDIS_URL (all but plain),
  * BENCH_LIMIT (operations per window) and BENCH_WINDOW_S.
  */
 import { Redis } from 'ioredis';
+import { createRedisClient } from '../../../src/limiter/redis-connection.js';
 import { plainBookstoreSchema } from './bookstore-sdl.js';
 import { createClassicPlugin } from './classic-plugin.js';
 import { createComplexityPlugin } from './complexity-plugin.js';
 import { directiveBookstoreSchema } from './directive-schema.js';
+import { createEmptyHooksPlugin, createEvalshaFloorPlugin } from './floor-plugins.js';
 import { serveOnTollgateFront } from './front.js';
 
 const contender = process.env.BENCH_CONTENDER ?? 'plain';
@@ -38,6 +40,14 @@ async function main(): Promise<void> {
         [createComplexityPlugin(schema, redisClient(), limit, windowSec)],
         port,
       );
+    case 'floor-hooks':
+      return serveOnTollgateFront(schema, [createEmptyHooksPlugin()], port);
+    case 'floor-evalsha': {
+      const url = process.env.REDIS_URL;
+      if (!url) throw new Error('the floor-evalsha contender needs REDIS_URL');
+      // Tollgate's own client: the floor is the call as Tollgate makes it.
+      return serveOnTollgateFront(schema, [createEvalshaFloorPlugin(createRedisClient({ url }))], port);
+    }
     default:
       throw new Error(`unknown BENCH_CONTENDER ${contender}`);
   }
