@@ -44,7 +44,8 @@ export const CONTENDERS: readonly Contender[] = [
   // Floors, not limiters: what any plugin of Tollgate's shape pays before doing anything.
   {
     id: 'floor-hooks',
-    label: "6a. Floor: plain + an empty plugin with Tollgate's hooks",
+    label:
+      "6a. Floor: plain + a plugin with Tollgate's hooks and answer (extensions.cost, RateLimit fields), deciding nothing",
     usesRedis: false,
     limits: false,
   },

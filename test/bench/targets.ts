@@ -114,7 +114,7 @@ function cpuTargets(throughput: readonly ThroughputResult[]): TargetCheck[] {
 }
 
 const FLOOR_NAMES: Partial<Record<ContenderId, string>> = {
-  'floor-hooks': "empty plugin with Tollgate's hooks",
+  'floor-hooks': "a plugin with Tollgate's hooks and answer, deciding nothing",
   'floor-evalsha': 'one no-op EVALSHA',
 };
 

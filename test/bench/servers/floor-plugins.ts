@@ -3,10 +3,12 @@ import type { Cluster, Redis, Result } from 'ioredis';
 import type { TollgateContext } from '../../../src/context.js';
 
 /**
- * A plugin that does nothing, with the hooks Tollgate's plugin registers (`requestDidStart`, and
- * per request `didResolveOperation`, `responseForOperation`, `willSendResponse`): what Apollo
- * spends dispatching them, a floor under any plugin that limits before execution and tells the
- * client after it.
+ * A plugin that decides nothing, with the hooks Tollgate's plugin registers (`requestDidStart`, and
+ * per request `didResolveOperation`, `responseForOperation`, `willSendResponse`), that answers as
+ * Tollgate answers a served operation: `extensions.cost` (fixed numbers) and the two RateLimit
+ * fields. What Apollo spends dispatching the hooks and writing the bigger answer: a floor under any
+ * limiter that limits before execution and tells the client after it, as Shopify's and the IETF
+ * draft's clients expect.
  */
 export function createEmptyHooksPlugin(): ApolloServerPlugin<TollgateContext> {
   return {
@@ -16,7 +18,19 @@ export function createEmptyHooksPlugin(): ApolloServerPlugin<TollgateContext> {
         async responseForOperation() {
           return null;
         },
-        async willSendResponse() {},
+        async willSendResponse({ response }) {
+          response.http.headers.set('ratelimit-policy', '"anonymous";q=500;w=20;tollgate-qu="points"');
+          response.http.headers.set('ratelimit', '"anonymous";r=499;t=1');
+          if (response.body.kind !== 'single') return;
+          response.body.singleResult.extensions = {
+            ...response.body.singleResult.extensions,
+            cost: {
+              requestedQueryCost: 1,
+              actualQueryCost: 1,
+              throttleStatus: { maximumAvailable: 500, currentlyAvailable: 499, restoreRate: 25 },
+            },
+          };
+        },
       };
     },
   };
