@@ -192,7 +192,7 @@ export function renderMarkdown(r: BenchReport): string {
       ['Work', 'Per operation'],
       [
         ['admission check of a request let through (level 0)', `${int(r.shedding.admitNs)} ns`],
-        ['in-flight count (source, response hooks)', `${int(r.shedding.countNs)} ns`],
+        ['in-flight count (execution start, response hooks)', `${int(r.shedding.countNs)} ns`],
         ['refusing a shed request (503, event)', `${int(r.shedding.shedNs)} ns`],
         ['`tollgate.context()` (identity + check), shedding off', `${fixed(r.shedding.contextOffUs, 2)} µs`],
         ['`tollgate.context()` (identity + check), shedding on', `${fixed(r.shedding.contextOnUs, 2)} µs`],
