@@ -1,7 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterSlot } from '../../../src/limiter/cluster-slot.js';
-import { bucketKey, clientKeyPattern } from '../../../src/limiter/keys.js';
+import { bucketKey, clientKeyPattern, windowKey } from '../../../src/limiter/keys.js';
 import { createRedisClient, waitUntilReady } from '../../../src/limiter/redis-connection.js';
 import { RedisStore } from '../../../src/limiter/redis-store.js';
 import { type RedisCluster, startRedisCluster } from '../../support/redis-cluster.js';
@@ -92,6 +92,48 @@ describe('RedisStore on a three-master cluster', () => {
         counts.push(perNode.indexOf(3));
       }
       expect(new Set(counts).size).toBeGreaterThan(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives back every step of a charge that failed half-way: the client's own and other owners' windows", async () => {
+    const own = createRedisClient({ clusterNodes: cluster.nodes }) as Cluster;
+    const store = new RedisStore(own);
+    try {
+      expect(await waitUntilReady(own, 10_000)).toBe(true);
+      const stamp = Date.now();
+      const of = `half-way-${stamp}`;
+      const kept = `user:kept-${stamp}`;
+      const broken = `user:broken-${stamp}`;
+      // Not a window: the step for this owner fails (WRONGTYPE) while the others succeed.
+      await own.set(windowKey(broken, 'Mutation.login'), 'not a window');
+      const bucket = { capacityMilli: 10_000, refillMilliPerSec: 1 };
+      const data = { name: 'Query.data', max: 5, windowMs: 60_000, count: 1 };
+      const login = { name: 'Mutation.login', max: 5, windowMs: 60_000, count: 1 };
+      const charge = store.charge({
+        client: of,
+        bucket,
+        costMilli: 1000,
+        windows: [data, { ...login, owner: kept }, { ...login, owner: broken }],
+      });
+      await expect(charge).rejects.toThrow();
+      // Nothing stays taken, so that the fallback deciding instead counts it once.
+      const again = await store.charge({
+        client: of,
+        bucket,
+        costMilli: 0,
+        windows: [{ ...data, count: 5 }],
+      });
+      expect(again.remainingMilli).toBe(10_000);
+      expect(again.windows[0]?.granted).toBe(5);
+      const other = await store.charge({
+        client: kept,
+        bucket: null,
+        costMilli: 0,
+        windows: [{ ...login, count: 5 }],
+      });
+      expect(other.windows[0]?.granted).toBe(5);
     } finally {
       await store.close();
     }
