@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SRC, sourceFiles, specifiers } from '../../support/source-imports.js';
 
-const SRC = new URL('../../../src/', import.meta.url).pathname;
 const CLIENT = join(SRC, 'client');
 /** The optional peer dependencies, and the one module of the client each may be imported by. */
 const CLIENT_LIBRARIES: Array<[RegExp, string]> = [
@@ -11,24 +10,6 @@ const CLIENT_LIBRARIES: Array<[RegExp, string]> = [
   [/^@urql\/core(\/|$)/, 'client/urql.ts'],
   [/^graphql-request(\/|$)/, 'nowhere: the fetch wrapper needs nothing of it'],
 ];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-/** Every module specifier a file imports or re-exports, static or dynamic. */
-function specifiers(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map(
-    (match) => match[1] as string,
-  );
-}
 
 describe('the client integrations and their optional peers', () => {
   const files = sourceFiles(SRC);

@@ -1,30 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SRC, sourceFiles, specifiers } from '../../support/source-imports.js';
 
-const SRC = new URL('../../../src/', import.meta.url).pathname;
 const DEMO = join(SRC, 'demo');
 const PUBLIC_ENTRY = join(SRC, 'index.js');
 /** Packages the demo may use besides Tollgate: what any app on Tollgate has. */
 const ALLOWED_PACKAGES = /^(node:|graphql$)/;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
-
-/** Every module specifier a file imports or re-exports, static or dynamic. */
-function specifiers(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map(
-    (match) => match[1] as string,
-  );
-}
 
 /** Whether a demo file may import `specifier`: its own modules, the public entry, allowed packages. */
 function allowed(file: string, specifier: string): boolean {
