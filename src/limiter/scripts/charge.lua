@@ -9,11 +9,9 @@
 --
 -- Takes a concurrency slot, the cost from the bucket and then up to `count` calls from each
 -- window, atomically. When the slot or the cost is refused nothing is taken at all. Integers
--- only: the bucket is kept in micro-points so that refill (milli-points/s x elapsed ms) needs no
--- division. A bucket below zero (debt: see settle.lua, and waiting below) refuses until refill has
+-- only (bucket.lua). A bucket below zero (debt: see settle.lua, and waiting below) refuses until refill has
 -- paid the debt back, unless the operation may wait that long.
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_now()
 
 local capacity_u = tonumber(ARGV[1]) * 1000
 local rate = tonumber(ARGV[2])
@@ -47,25 +45,14 @@ end
 local allowed, remaining, retry_after, full_after = 1, 0, 0, 0
 local wait = 0
 if capacity_u > 0 then
-  local state = redis.call('HMGET', KEYS[1], 'u', 't')
-  local tokens = tonumber(state[1])
-  if tokens == nil then
-    tokens = capacity_u
-  else
-    local elapsed = now - tonumber(state[2])
-    if elapsed > 0 then tokens = math.min(capacity_u, tokens + elapsed * rate) end
-  end
+  local tokens = bucket_read(KEYS[1], capacity_u, rate, now) or capacity_u
   -- Waiting (GCRA-like): the cost is taken while the debt it leaves is one that refill pays
   -- within max_wait; the caller waits until then. Later charges find the debt and wait longer.
   -- What costs nothing (introspection, a look at the bucket) neither waits nor is refused.
   if cost_u == 0 or tokens - cost_u >= -rate * max_wait then
     if cost_u > 0 and tokens < cost_u then wait = math.ceil((cost_u - tokens) / rate) end
     tokens = tokens - cost_u
-    if cost_u > 0 then
-      redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
-      -- The key lives exactly as long as the bucket is not full: a missing key means full.
-      redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity_u - tokens) / rate)))
-    end
+    if cost_u > 0 then bucket_write(KEYS[1], tokens, capacity_u, rate, now) end
   else
     allowed = 0
     retry_after = math.ceil((cost_u - tokens) / rate) - max_wait

@@ -6,8 +6,7 @@
 --
 -- Gives back points (never above capacity) and the unused grants of one charge to the sub-window
 -- they were counted in (window.lua), and releases the charge's concurrency slot.
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_now()
 
 local capacity_u = tonumber(ARGV[1]) * 1000
 local rate = tonumber(ARGV[2])
@@ -15,20 +14,16 @@ local refund_u = tonumber(ARGV[3]) * 1000
 
 local remaining = 0
 if capacity_u > 0 then
-  local state = redis.call('HMGET', KEYS[1], 'u', 't')
-  local tokens = tonumber(state[1])
+  local tokens = bucket_read(KEYS[1], capacity_u, rate, now)
   if tokens == nil then
     -- No key: the bucket is full already, nothing to give back.
     remaining = capacity_u / 1000
   else
-    local elapsed = now - tonumber(state[2])
-    if elapsed > 0 then tokens = math.min(capacity_u, tokens + elapsed * rate) end
     tokens = math.min(capacity_u, tokens + refund_u)
     if tokens >= capacity_u then
       redis.call('DEL', KEYS[1])
     else
-      redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
-      redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity_u - tokens) / rate)))
+      bucket_write(KEYS[1], tokens, capacity_u, rate, now)
     end
     remaining = math.max(0, math.floor(tokens / 1000))
   end

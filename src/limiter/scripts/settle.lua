@@ -7,8 +7,7 @@
 -- the debt comes off the bucket even below zero (down to -capacity; refill pays it back), and the
 -- calls join their window's sub-window (window.lua) at the time they were made (now - age, on
 -- Redis's clock), even beyond max. Calls older than the window are left out. Integers only.
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = redis_now()
 
 local capacity_u = tonumber(ARGV[1]) * 1000
 local rate = tonumber(ARGV[2])
@@ -16,18 +15,10 @@ local debt_u = tonumber(ARGV[3]) * 1000
 
 local remaining = 0
 if capacity_u > 0 then
-  local state = redis.call('HMGET', KEYS[1], 'u', 't')
-  local tokens = tonumber(state[1])
-  if tokens == nil then
-    tokens = capacity_u
-  else
-    local elapsed = now - tonumber(state[2])
-    if elapsed > 0 then tokens = math.min(capacity_u, tokens + elapsed * rate) end
-  end
+  local tokens = bucket_read(KEYS[1], capacity_u, rate, now) or capacity_u
   if debt_u > 0 then
     tokens = math.max(-capacity_u, tokens - debt_u)
-    redis.call('HSET', KEYS[1], 'u', tokens, 't', now)
-    redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity_u - tokens) / rate)))
+    bucket_write(KEYS[1], tokens, capacity_u, rate, now)
   end
   remaining = math.max(0, math.floor(tokens / 1000))
 end

@@ -1,5 +1,5 @@
 -- Sub-window counters of one @rateLimit window: the functions charge.lua, refund.lua and
--- settle.lua share (redis-store.ts puts this file in front of each). The design, its strictness
+-- settle.lua share (lua-scripts.ts puts this file in front of each). The design, its strictness
 -- and its bound are in memory-window.ts, which keeps the same shape in memory.
 --
 -- A window is a hash: `s` = slot length in ms, `m` = modulus, and per slot that holds calls
