@@ -22,6 +22,8 @@ export interface PacerOptions {
   maxRetryWaitMs?: number;
   /** A random extra wait of up to this many ms before each retry, so clients do not retry in step. Default 250. */
   jitterMs?: number;
+  /** The API key the integration sends (as `x-api-key`); checked here with the rest. */
+  apiKey?: string | undefined;
 }
 
 /** Counters over a client's life. */
@@ -83,7 +85,9 @@ export class Pacer {
   // Admission is one at a time, so that parallel callers are paced against one picture of the bucket.
   private gate: Promise<void> = Promise.resolve();
 
+  /** @throws {TypeError} or {RangeError} naming the option, when one is not what it should be. */
   constructor(options: PacerOptions = {}) {
+    checkOptions(options);
     this.pace = options.pace ?? true;
     this.maxRetries = options.maxRetries ?? 5;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 60_000;
@@ -241,4 +245,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
     timer = setTimeout(check, Math.max(0, ms));
   });
+}
+
+/** A mistyped option fails where the client is made, not as odd waits later. */
+function checkOptions(options: PacerOptions): void {
+  const whole = (name: 'maxRetries', value: number | undefined) => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      throw new RangeError(`Tollgate client: ${name} must be a whole number ≥ 0, got ${String(value)}`);
+    }
+  };
+  const duration = (name: 'maxRetryWaitMs' | 'jitterMs', value: number | undefined) => {
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      throw new RangeError(`Tollgate client: ${name} must be a number of ms ≥ 0, got ${String(value)}`);
+    }
+  };
+  whole('maxRetries', options.maxRetries);
+  duration('maxRetryWaitMs', options.maxRetryWaitMs);
+  duration('jitterMs', options.jitterMs);
+  if (options.pace !== undefined && typeof options.pace !== 'boolean') {
+    throw new TypeError(`Tollgate client: pace must be true or false, got ${String(options.pace)}`);
+  }
+  if (options.apiKey !== undefined && typeof options.apiKey !== 'string') {
+    throw new TypeError(`Tollgate client: apiKey must be a string, got ${typeof options.apiKey}`);
+  }
 }
