@@ -121,7 +121,17 @@ export class MemoryStore implements LimiterStore {
           : 0;
       return { granted, retryAfterMs, grantedAtMs: now };
     });
-    return { ...bucket, windows, reservation };
+    // Fields named, not spread: `{ ...bucket, more }` takes V8 microseconds, and this runs on every operation.
+    return {
+      allowed: bucket.allowed,
+      refusedBy: bucket.refusedBy,
+      remainingMilli: bucket.remainingMilli,
+      retryAfterMs: bucket.retryAfterMs,
+      waitMs: bucket.waitMs,
+      fullAfterMs: bucket.fullAfterMs,
+      windows,
+      reservation,
+    };
   }
 
   async refund(request: RefundRequest): Promise<void> {
