@@ -63,13 +63,16 @@ export function actualCost(
   request: CostRequest,
   data: unknown,
 ): number {
-  const analysis = analyseOperation(model, document, request);
+  return actualCostOfAnalysis(model, analyseOperation(model, document, request), data);
+}
+
+/**
+ * {@link actualCost} of an operation already analysed (`analyseOperation`): for a caller that
+ * prices, plans and measures the same operation and looks its analysis up once.
+ */
+export function actualCostOfAnalysis(model: CostModel, analysis: OperationAnalysis, data: unknown): number {
   const { prepared } = analysis;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of prepared.document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  const walk: Walk = { model, analysis, fragments };
+  const walk: Walk = { model, analysis, fragments: analysis.fragments };
   const base = OPERATION_BASE_COST[prepared.operation.operation];
   return wholeCost(base + selectionsCost(walk, prepared.rootType, prepared.operation.selectionSet, data));
 }

@@ -1,4 +1,10 @@
-import type { DocumentNode, OperationTypeNode, SelectionSetNode } from 'graphql';
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  Kind,
+  type OperationTypeNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { ShapeField } from './actual-cost.js';
 import { argumentsCost } from './argument-cost.js';
 import { requestKey } from './cost-cache.js';
@@ -37,6 +43,8 @@ export interface OperationAnalysis {
    * worked out on the first response and reused for every later one.
    */
   readonly shapes: Map<SelectionSetNode, Map<string, readonly ShapeField[]>>;
+  /** The document's fragments by name, for `actualCost`'s walk. */
+  readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
 }
 
 /** Base cost of an operation by type, as in Apollo's router. */
@@ -92,6 +100,15 @@ export function analyseOperation(
       fieldArgs,
       plans: new WeakMap(),
       shapes: new Map(),
+      fragments: fragmentsOf(prepared.document),
     };
   });
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return fragments;
 }

@@ -3,7 +3,7 @@ import { queryTooComplex } from './cost-errors.js';
 import type { CostModel } from './cost-model.js';
 import { walkOperation } from './cost-walk.js';
 import type { CostRequest } from './operation.js';
-import { analyseOperation, type FieldCallPlan } from './operation-analysis.js';
+import { analyseOperation, type FieldCallPlan, type OperationAnalysis } from './operation-analysis.js';
 
 interface Target {
   readonly coordinate: string;
@@ -29,7 +29,19 @@ export function planFieldCalls(
   request: CostRequest,
   isTracked: (coordinate: string) => boolean,
 ): FieldCallPlan[] {
-  const analysis = analyseOperation(model, document, request);
+  // A fresh array each time: callers may sort or filter it without touching the remembered plan.
+  return [...planOfAnalysis(model, analyseOperation(model, document, request), isTracked)];
+}
+
+/**
+ * {@link planFieldCalls} of an operation already analysed (`analyseOperation`), as remembered:
+ * frozen, shared by every request of the same document and variables.
+ */
+export function planOfAnalysis(
+  model: CostModel,
+  analysis: OperationAnalysis,
+  isTracked: (coordinate: string) => boolean,
+): readonly FieldCallPlan[] {
   let plan = analysis.plans.get(isTracked);
   if (!plan) {
     const targets = findTargets(analysis.fieldArgs, isTracked);
@@ -49,8 +61,7 @@ export function planFieldCalls(
     );
     analysis.plans.set(isTracked, plan);
   }
-  // A fresh array each time: callers may sort or filter it without touching the remembered plan.
-  return [...plan];
+  return plan;
 }
 
 function findTargets(
@@ -70,7 +81,7 @@ function findTargets(
   return [...targets.values()];
 }
 
-function countCalls(model: CostModel, analysis: ReturnType<typeof analyseOperation>, target: Target): number {
+function countCalls(model: CostModel, analysis: OperationAnalysis, target: Target): number {
   return walkOperation(model, analysis.prepared, (visit) => {
     const hit =
       visit.fieldCost.coordinate === target.coordinate && JSON.stringify(visit.args) === target.argsKey

@@ -44,11 +44,14 @@ export class FieldGrants implements FieldAdmission {
   /** Records what the store granted for a window the plan asked for. */
   record(window: PlannedWindow, grant: WindowGrant): void {
     const { rule, take } = window;
+    // Fields named, not spread: `{ ...grant, more }` is slow in V8, and this runs per window per operation.
     this.ledgers.set(windowId(rule.name, take.owner), {
       rule,
       owner: take.owner,
       planned: take.count,
-      ...grant,
+      granted: grant.granted,
+      retryAfterMs: grant.retryAfterMs,
+      grantedAtMs: grant.grantedAtMs,
       invoked: 0,
     });
   }

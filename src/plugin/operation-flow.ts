@@ -24,7 +24,14 @@ import type {
 import { GraphQLError } from 'graphql';
 import type { TierConfig, TierName } from '../config/index.js';
 import type { TollgateContext } from '../context.js';
-import { actualCost, type CostModel, type CostRequest, estimateCost, planFieldCalls } from '../cost/index.js';
+import {
+  actualCostOfAnalysis,
+  analyseOperation,
+  type CostModel,
+  type CostRequest,
+  type OperationAnalysis,
+  planOfAnalysis,
+} from '../cost/index.js';
 import type { RateLimitRule } from '../directives/rate-limit.js';
 import {
   clientGoneError,
@@ -68,6 +75,11 @@ export interface Price {
   readonly tier: TierConfig;
   /** Schema introspection only (Sandbox polls it): priced 0, and its actual cost is 0 too. */
   readonly introspectionOnly: boolean;
+  /**
+   * The operation's cost analysis, looked up once and used to price, plan and measure it; `null`
+   * for introspection, which is not priced.
+   */
+  readonly analysis: OperationAnalysis | null;
 }
 
 /** The client's bucket as a store call reported it. */
@@ -217,8 +229,9 @@ function price(flow: FlowConfig, rc: GraphQLRequestContextDidResolveOperation<To
   // Reading the schema is free, or an explorer left open would drain its own bucket; the
   // document limits still bound such operations.
   const introspectionOnly = isIntrospectionOnly(rc.document, rc.operation);
-  const estimatedCost = introspectionOnly ? 0 : estimateCost(flow.costModel, rc.document, requestOf(rc)).cost;
-  const price: Price = { estimatedCost, tierName, tier, introspectionOnly };
+  const analysis = introspectionOnly ? null : analyseOperation(flow.costModel, rc.document, requestOf(rc));
+  const estimatedCost = analysis ? analysis.estimate.cost : 0;
+  const price: Price = { estimatedCost, tierName, tier, introspectionOnly, analysis };
   if (estimatedCost <= tier.maxCost) return { kind: 'priced', price };
   if (flow.enforce) return { kind: 'too_expensive', price };
   flow.logger.info(
@@ -249,7 +262,7 @@ async function charge(
   price: Price,
 ): Promise<OperationState> {
   const client = rc.contextValue.client.id;
-  const plan = planFieldCalls(flow.costModel, rc.document, requestOf(rc), flow.isTracked);
+  const plan = price.analysis ? planOfAnalysis(flow.costModel, price.analysis, flow.isTracked) : [];
   const windows = plannedWindows(plan, flow.rateLimitRules);
   const takes = windows.map((window) => window.take);
   const costMilli = price.estimatedCost * 1000;
@@ -391,11 +404,12 @@ function actualCostOf(
   rc: GraphQLRequestContextWillSendResponse<TollgateContext>,
   state: OperationState,
 ): number {
-  if (state.kind !== 'served' || state.price.introspectionOnly) return 0;
+  const { analysis } = state.price;
+  if (state.kind !== 'served' || !analysis) return 0;
   const body = rc.response.body;
   const data = body?.kind === 'single' ? body.singleResult.data : undefined;
-  if (!data || !rc.document) return state.price.estimatedCost;
-  return actualCost(flow.costModel, rc.document, requestOf(rc), data);
+  if (!data) return state.price.estimatedCost;
+  return actualCostOfAnalysis(flow.costModel, analysis, data);
 }
 
 /**
