@@ -196,8 +196,14 @@ async function admit(
 ): Promise<OperationState> {
   const priced = price(flow, rc);
   if (priced.kind === 'too_expensive') return priced;
-  const step = rc.operation && isDryRun(rc.operation, rc.request.variables ?? {}) ? peek : charge;
-  const state = await orUnavailable(flow, priced.price, () => step(flow, rc, priced.price));
+  const dryRun = rc.operation !== undefined && isDryRun(rc.operation, rc.request.variables ?? NO_VARIABLES);
+  // One try, no wrapper function: this is every operation's path to the store.
+  let state: OperationState;
+  try {
+    state = dryRun ? await peek(flow, rc, priced.price) : await charge(flow, rc, priced.price);
+  } catch (error) {
+    state = unavailable(flow, priced.price, error);
+  }
   return state.kind === 'served' && state.waitMs > 0 ? waitForTurn(flow, rc, state) : state;
 }
 
@@ -329,20 +335,12 @@ async function charge(
  * is logged once by the store and each refusal by the log observer; only an unexpected failure
  * (a bug, not Redis) is worth a line of its own here.
  */
-async function orUnavailable(
-  flow: FlowConfig,
-  price: Price,
-  step: () => Promise<OperationState>,
-): Promise<OperationState> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) {
-      return { kind: 'unavailable', price, retryAfterSec: error.retryAfterSec };
-    }
-    flow.logger.error({ err: (error as Error).message }, 'the limiter store failed unexpectedly');
-    return { kind: 'unavailable', price, retryAfterSec: 1 };
+function unavailable(flow: FlowConfig, price: Price, error: unknown): OperationState {
+  if (error instanceof StoreUnavailableError) {
+    return { kind: 'unavailable', price, retryAfterSec: error.retryAfterSec };
   }
+  flow.logger.error({ err: (error as Error).message }, 'the limiter store failed unexpectedly');
+  return { kind: 'unavailable', price, retryAfterSec: 1 };
 }
 
 /**
