@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import { createClientRef } from './client-ref.js';
-import { REJECTED_OUTCOMES, type TollgateEvents } from './events.js';
+import { type OperationEvent, REJECTED_OUTCOMES, type TollgateEvents } from './events.js';
 
 /** Options of {@link createLogEvents}. */
 export interface LogEventsOptions {
@@ -25,22 +25,25 @@ export interface LogEventsOptions {
 export function createLogEvents(options: LogEventsOptions): TollgateEvents {
   const { logger } = options;
   const clientRef = createClientRef(options.clientRefSecret ?? null);
+  const logRejection = (event: OperationEvent) => {
+    const line = {
+      event: 'rejected',
+      reason: event.outcome,
+      cost: event.estimatedCost,
+      tier: event.tier,
+      client: clientRef(event.client),
+      ...(event.retryAfterSec === undefined ? {} : { retryAfter: event.retryAfterSec }),
+      ...(event.waitMs === undefined ? {} : { waitMs: event.waitMs }),
+    };
+    // A store that cannot decide is the operator's problem; a throttled client is routine.
+    if (event.outcome === 'unavailable') logger.warn(line, `operation rejected: ${event.outcome}`);
+    else logger.info(line, `operation rejected: ${event.outcome}`);
+  };
 
   return {
+    // Most operations are served: their check stays small enough to be inlined into the fan-out.
     operation(event) {
-      if (!REJECTED_OUTCOMES.has(event.outcome)) return;
-      const line = {
-        event: 'rejected',
-        reason: event.outcome,
-        cost: event.estimatedCost,
-        tier: event.tier,
-        client: clientRef(event.client),
-        ...(event.retryAfterSec === undefined ? {} : { retryAfter: event.retryAfterSec }),
-        ...(event.waitMs === undefined ? {} : { waitMs: event.waitMs }),
-      };
-      // A store that cannot decide is the operator's problem; a throttled client is routine.
-      if (event.outcome === 'unavailable') logger.warn(line, `operation rejected: ${event.outcome}`);
-      else logger.info(line, `operation rejected: ${event.outcome}`);
+      if (REJECTED_OUTCOMES.has(event.outcome)) logRejection(event);
     },
     fieldRefused(event) {
       logger.info(

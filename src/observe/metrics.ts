@@ -1,12 +1,14 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { TIER_NAMES } from '../config/index.js';
 import {
   type LoadSampledEvent,
   OPERATION_OUTCOMES,
   type OperationEvent,
   STORE_OPERATIONS,
+  type StoreCallEvent,
   type TollgateEvents,
 } from './events.js';
+import { CountedHistogram, type HistogramSeries } from './histogram.js';
 
 /** The names of Tollgate's own metrics (the dashboard and the README refer to these). */
 export const METRIC_NAMES = {
@@ -67,31 +69,34 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
 
   // Operations are counted in plain numbers and handed to prom-client when it is read: its `inc`
   // with labels hashes them and copies every series on each call, and this runs once per operation.
-  const uncounted = new Map<string, { labels: { outcome: string; tier: string }; count: number }>();
+  const tiers = new Map<string, TierSeries>();
   const operations = new Counter({
     name: METRIC_NAMES.operations,
     help: 'Operations by how the limiter ended them (served, fallback, throttled, too_expensive, dry_run, unavailable, unauthenticated, shed, concurrency_limited, disconnected).',
     labelNames: ['outcome', 'tier'] as const,
     registers,
     collect() {
-      for (const pending of uncounted.values()) {
-        if (pending.count === 0) continue;
-        this.inc(pending.labels, pending.count);
-        pending.count = 0;
+      for (const tier of tiers.values()) {
+        for (const pending of tier.uncounted.values()) {
+          if (pending.count === 0) continue;
+          this.inc(pending.labels, pending.count);
+          pending.count = 0;
+        }
       }
     },
   });
-  const estimatedCost = new Histogram({
+  // The histograms too, for the same reason (prom-client's `observe` with labels costs several µs).
+  const estimatedCost = new CountedHistogram({
     name: METRIC_NAMES.estimatedCost,
     help: 'Estimated cost of priced operations, in points, before they run (every outcome but unauthenticated).',
-    labelNames: ['tier'] as const,
+    labelNames: ['tier'],
     buckets: COST_BUCKETS,
     registers,
   });
-  const actualCost = new Histogram({
+  const actualCost = new CountedHistogram({
     name: METRIC_NAMES.actualCost,
     help: 'Actual cost of operations that ran, in points, measured from the response.',
-    labelNames: ['tier'] as const,
+    labelNames: ['tier'],
     buckets: COST_BUCKETS,
     registers,
   });
@@ -101,17 +106,17 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
     labelNames: ['coordinate', 'tier'] as const,
     registers,
   });
-  const redisCallDuration = new Histogram({
+  const redisCallDuration = new CountedHistogram({
     name: METRIC_NAMES.redisCallDuration,
     help: 'Duration of limiter store calls to Redis, in seconds, by store operation and result.',
-    labelNames: ['operation', 'result'] as const,
+    labelNames: ['operation', 'result'],
     buckets: LATENCY_BUCKETS,
     registers,
   });
-  const waitDuration = new Histogram({
+  const waitDuration = new CountedHistogram({
     name: METRIC_NAMES.waitDuration,
     help: 'How long operations admitted with a wait (maxWaitMs) waited their turn, in seconds; disconnected ones included.',
-    labelNames: ['tier'] as const,
+    labelNames: ['tier'],
     buckets: WAIT_BUCKETS,
     registers,
   });
@@ -133,35 +138,59 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
     registers,
   });
 
+  /** One tier's series, looked up once per operation (by a tier name, no label string built). */
+  const tierSeries = (tier: string, zero: boolean): TierSeries => {
+    const uncounted = new Map<string, PendingCount>();
+    for (const outcome of zero ? OPERATION_OUTCOMES : [])
+      uncounted.set(outcome, { labels: { outcome, tier }, count: 0 });
+    const series = {
+      uncounted,
+      estimatedCost: estimatedCost.series({ tier }, zero),
+      actualCost: actualCost.series({ tier }, zero),
+      waitDuration: waitDuration.series({ tier }, zero),
+    };
+    tiers.set(tier, series);
+    return series;
+  };
+  const storeSeries = new Map<string, StoreSeries>();
+  const storeOperationSeries = (operation: string, zero: boolean): StoreSeries => {
+    const series = {
+      ok: redisCallDuration.series({ operation, result: 'ok' }, zero),
+      error: redisCallDuration.series({ operation, result: 'error' }, zero),
+    };
+    storeSeries.set(operation, series);
+    return series;
+  };
+
   // Series that exist from the start read 0 instead of "no data" in rate() and in dashboards.
   for (const tier of TIER_NAMES) {
     for (const outcome of OPERATION_OUTCOMES) operations.inc({ outcome, tier }, 0);
-    estimatedCost.zero({ tier });
-    actualCost.zero({ tier });
-    waitDuration.zero({ tier });
+    tierSeries(tier, true);
     waiting.set({ tier }, 0);
     slotsHeld.set({ tier }, 0);
     for (const coordinate of options.coordinates ?? []) fieldRejections.inc({ coordinate, tier }, 0);
   }
-  for (const operation of STORE_OPERATIONS) {
-    for (const result of ['ok', 'error']) redisCallDuration.zero({ operation, result });
-  }
+  for (const operation of STORE_OPERATIONS) storeOperationSeries(operation, true);
   fallbackActive.set(0);
   let fallback = false;
   const shedding = options.loadShedding ? createSheddingGauges(registers) : undefined;
 
   const countOperation = (event: OperationEvent) => {
     const outcome = event.outcome === 'served' && fallback ? 'fallback' : event.outcome;
-    const series = `${outcome} ${event.tier}`;
-    const pending = uncounted.get(series);
+    // Tiers and outcomes are enums, all known here from the start; another value gets its series
+    // when first seen, as prom-client would create it.
+    const series = tiers.get(event.tier) ?? tierSeries(event.tier, false);
+    const pending = series.uncounted.get(outcome);
     if (pending) pending.count += 1;
-    else uncounted.set(series, { labels: { outcome, tier: event.tier }, count: 1 });
+    else series.uncounted.set(outcome, { labels: { outcome, tier: event.tier }, count: 1 });
     if (outcome !== 'unauthenticated' && outcome !== 'shed')
-      estimatedCost.observe({ tier: event.tier }, event.estimatedCost);
-    if (outcome === 'served' || outcome === 'fallback') {
-      actualCost.observe({ tier: event.tier }, event.actualCost);
-    }
-    if (event.waitMs !== undefined) waitDuration.observe({ tier: event.tier }, event.waitMs / 1000);
+      series.estimatedCost.observe(event.estimatedCost);
+    if (outcome === 'served' || outcome === 'fallback') series.actualCost.observe(event.actualCost);
+    if (event.waitMs !== undefined) series.waitDuration.observe(event.waitMs / 1000);
+  };
+  const countStoreCall = (event: StoreCallEvent) => {
+    const series = storeSeries.get(event.operation) ?? storeOperationSeries(event.operation, false);
+    (event.ok ? series.ok : series.error).observe(event.durationMs / 1000);
   };
 
   return {
@@ -171,11 +200,7 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
       fieldRefused: (event) => fieldRejections.inc({ coordinate: event.coordinate, tier: event.tier }),
       waiting: (event) => waiting.inc({ tier: event.tier }, event.delta),
       slotHeld: (event) => slotsHeld.inc({ tier: event.tier }, event.delta),
-      storeCall: (event) =>
-        redisCallDuration.observe(
-          { operation: event.operation, result: event.ok ? 'ok' : 'error' },
-          event.durationMs / 1000,
-        ),
+      storeCall: countStoreCall,
       fallbackChanged: (event) => {
         fallback = event.active;
         fallbackActive.set(event.active ? 1 : 0);
@@ -184,6 +209,27 @@ export function createMetrics(options: MetricsOptions = {}): TollgateMetrics {
       sheddingChanged: (event) => shedding?.sampled(event),
     },
   };
+}
+
+/** Operations of one outcome and tier counted since the last read of the registry. */
+interface PendingCount {
+  readonly labels: { outcome: string; tier: string };
+  count: number;
+}
+
+/** What one operation of a tier feeds. */
+interface TierSeries {
+  /** By outcome. */
+  readonly uncounted: Map<string, PendingCount>;
+  readonly estimatedCost: HistogramSeries;
+  readonly actualCost: HistogramSeries;
+  readonly waitDuration: HistogramSeries;
+}
+
+/** Calls of one store operation, by result. */
+interface StoreSeries {
+  readonly ok: HistogramSeries;
+  readonly error: HistogramSeries;
 }
 
 /** The load shedder's gauges, fed by its samples and level changes. */
