@@ -27,7 +27,8 @@ export function clientKeyPattern(client: string): string {
 
 // A brace inside the tag would end it early and split one client's keys across slots.
 function hashTagSafe(client: string): string {
-  return client.replace(/[{}]/g, '_');
+  // Most ids hold no brace: no regular expression for them (this runs on every store call).
+  return client.includes('{') || client.includes('}') ? client.replace(/[{}]/g, '_') : client;
 }
 
 /**

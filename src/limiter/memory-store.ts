@@ -48,6 +48,7 @@ interface WindowState {
  */
 export class MemoryStore implements LimiterStore {
   readonly kind = 'memory';
+  /** By client id (named `tg:{client}:bucket` only when listed): no key is built per charge. */
   private readonly buckets = new Map<string, BucketState>();
   private readonly windows = new Map<string, WindowState>();
   private readonly slots = new MemorySlots();
@@ -70,7 +71,7 @@ export class MemoryStore implements LimiterStore {
 
   /** The keys held, named as in Redis (`tg:{client}:bucket`, `tg:{client}:w:Type.field`). */
   *keys(): IterableIterator<string> {
-    yield* this.buckets.keys();
+    for (const client of this.buckets.keys()) yield bucketKey(client);
     yield* this.windows.keys();
     yield* this.slots.keys();
   }
@@ -138,7 +139,7 @@ export class MemoryStore implements LimiterStore {
     const now = Date.now();
     if (request.slot) this.slots.release(request.client, request.reservation);
     if (request.bucket && request.refundMilli > 0) {
-      const key = bucketKey(request.client);
+      const key = request.client;
       const state = this.buckets.get(key);
       if (state) {
         const capacityMicro = request.bucket.capacityMilli * 1000;
@@ -164,7 +165,7 @@ export class MemoryStore implements LimiterStore {
     const now = Date.now();
     const policy = request.bucket;
     if (policy && request.debtMilli > 0) {
-      const key = bucketKey(request.client);
+      const key = request.client;
       const capacityMicro = policy.capacityMilli * 1000;
       const state = this.buckets.get(key);
       const tokens = (state ? refilled(state, policy, now) : capacityMicro) - request.debtMilli * 1000;
@@ -211,7 +212,7 @@ export class MemoryStore implements LimiterStore {
         fullAfterMs: 0,
       };
     }
-    const key = bucketKey(request.client);
+    const key = request.client;
     const capacityMicro = policy.capacityMilli * 1000;
     const state = this.buckets.get(key);
     let tokens = state ? refilled(state, policy, now) : capacityMicro;

@@ -175,5 +175,9 @@ export function tellClient(response: GraphQLResponse, feedback: Feedback): void 
     );
   }
   const body = response.body;
-  if (body?.kind === 'single') body.singleResult.extensions = { ...body.singleResult.extensions, cost };
+  if (body?.kind !== 'single') return;
+  // A new result rather than a property added to Apollo's: Apollo makes its result with a spread,
+  // which leaves V8 an object whose every new property costs microseconds.
+  const { data, errors, extensions } = body.singleResult;
+  body.singleResult = { data, errors, extensions: extensions ? { ...extensions, cost } : { cost } };
 }
