@@ -151,8 +151,8 @@ class Watched {
  * The timer only watches the oldest call in flight: calls are watched in the order they started,
  * and each of the three limits runs from a call's start (or from the same last answer), so no call
  * is due before an older one. When the oldest answers, the timer is left to fire and then watches
- * the next (a timer left running once nothing is in flight fires once more, at most `timeoutMs`
- * later, and stops).
+ * the next. Left running once nothing is in flight, it fires once more (at most `timeoutMs` later)
+ * and stops; meanwhile it does not keep the process alive (as a cleared timer would not).
  */
 export class DeadlineWatch {
   /** When the other side last answered any call, on the {@link idleClockMs} clock. */
@@ -181,10 +181,14 @@ export class DeadlineWatch {
     const outcome = new Promise<Outcome<T>>((resolve) => {
       call.resolve = resolve as (outcome: Outcome<unknown>) => void;
     });
-    if (this.last) this.last.next = call;
-    else this.first = call;
+    if (this.last) {
+      this.last.next = call;
+    } else {
+      this.first = call;
+      if (this.timer) this.timer.ref();
+      else this.timer = setTimeout(this.check, this.limits.timeoutMs);
+    }
     this.last = call;
-    this.timer ??= setTimeout(this.check, this.limits.timeoutMs);
     promise.then(
       (value) => this.answered(call, { kind: 'value', value }),
       (error: unknown) => this.answered(call, { kind: 'error', error }),
@@ -202,7 +206,10 @@ export class DeadlineWatch {
     let first = this.first;
     while (first?.settled) first = first.next;
     this.first = first;
-    if (!first) this.last = undefined;
+    if (!first) {
+      this.last = undefined;
+      this.timer?.unref();
+    }
   }
 
   private readonly check = (): void => {

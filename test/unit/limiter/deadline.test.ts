@@ -172,6 +172,23 @@ describe('DeadlineWatch (one timer for the calls on one connection)', () => {
     await work;
   });
 
+  it('keeps the process alive only while a call is in flight (as a timer per call cleared on answer did)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+    const before = timers();
+    const watch = new DeadlineWatch(TIMEOUT_MS * 100);
+    let answer: (value: string) => void = () => {};
+    const pending = watch.bound(new Promise<string>((resolve) => (answer = resolve)));
+    expect(timers()).toBe(before + 1);
+    answer('done');
+    expect(await pending).toEqual({ kind: 'value', value: 'done' });
+    expect(timers()).toBe(before);
+    const next = watch.bound(new Promise<string>((resolve) => (answer = resolve)));
+    expect(timers()).toBe(before + 1);
+    answer('again');
+    await next;
+    expect(timers()).toBe(before);
+  });
+
   it('reads a reply that arrived during a stall before judging the deadline', async () => {
     const watch = new DeadlineWatch(TIMEOUT_MS);
     await new Promise((resolve) => setImmediate(resolve));
