@@ -1,10 +1,12 @@
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { type DeadlineOptions, idleClockMs } from './deadline.js';
+import { DeadlineWatch } from './deadline.js';
 
 /** Options of {@link NodeHealth}. */
 export interface NodeHealthOptions {
   failureThreshold: number;
   cooldownMs: number;
+  /** Deadline of each call to the node, in ms (see `withDeadline`). */
+  timeoutMs: number;
   /** The node stopped answering: its circuit opened (not a failed probe of an outage going on). */
   onDown: (node: NodeHealth) => void;
   /** A probe succeeded: the node answers again. */
@@ -31,8 +33,11 @@ export interface OutageCounts {
  */
 export class NodeHealth {
   readonly breaker: CircuitBreaker;
-  /** When the node last answered a call, on the {@link idleClockMs} clock. */
-  lastHeardAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Bounds each call to the node with its deadline (one timer for all of them): any answer shows
+   * the node alive to the calls queued behind it.
+   */
+  readonly watch: DeadlineWatch;
   /** Why the latest call failed (for the outage's first log line; never holds a secret). */
   lastError = '';
   /** When the current (or last) outage began, by `Date.now()`. */
@@ -40,19 +45,12 @@ export class NodeHealth {
   counts: OutageCounts = NodeHealth.noCounts();
   /** A client whose keys the node holds (the latest asked for): whose keys a probe may look at. */
   lastClient = '';
-  /**
-   * What a call to the node gives `withDeadline`: any answer shows the node alive to the calls
-   * queued behind it. Made once per node, not per call.
-   */
-  readonly deadline: DeadlineOptions = {
-    lastHeardAt: () => this.lastHeardAt,
-    onAnswer: () => this.heard(),
-  };
 
   constructor(
     readonly name: string,
     private readonly options: NodeHealthOptions,
   ) {
+    this.watch = new DeadlineWatch(options.timeoutMs);
     this.breaker = new CircuitBreaker({
       failureThreshold: options.failureThreshold,
       cooldownMs: options.cooldownMs,
@@ -69,9 +67,14 @@ export class NodeHealth {
     return this.breaker.state !== 'closed';
   }
 
+  /** When the node last answered a call, on the `idleClockMs` clock. */
+  get lastHeardAt(): number {
+    return this.watch.lastHeardAt;
+  }
+
   /** The node answered a call (in time or not): it is alive. */
   heard(): void {
-    this.lastHeardAt = idleClockMs();
+    this.watch.heard();
   }
 
   private onCircuit(state: CircuitState, previous: CircuitState): void {

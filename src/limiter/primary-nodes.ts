@@ -116,6 +116,7 @@ export class PrimaryNodes {
     const node = new NodeHealth(name, {
       failureThreshold: this.options.failureThreshold,
       cooldownMs: this.options.cooldownMs,
+      timeoutMs: this.options.timeoutMs,
       onDown: (down) => this.onDown(down),
       onUp: (up) => this.onUp(up),
     });

@@ -1,4 +1,5 @@
-import type { Cluster, Redis, Result } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { type Cluster, Command, type Redis } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
 import { bucketKey, inflightKey, windowKey } from './keys.js';
 import { LUA_SCRIPTS } from './lua-scripts.js';
@@ -11,19 +12,23 @@ import type {
   LimiterStore,
   RefundRequest,
   SettleRequest,
+  WindowGrant,
   WindowTake,
 } from './store.js';
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    /** scripts/charge.lua: `numKeys, ...keys, ...args` → `[status, remaining, retry or wait, full, (granted, retry)*, now]`. */
-    tollgateCharge(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number[], Context>;
-    /** scripts/refund.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
-    tollgateRefund(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
-    /** scripts/settle.lua: `numKeys, ...keys, ...args` → remaining milli-points. */
-    tollgateSettle(numKeys: number, ...keysAndArgs: Array<string | number>): Result<number, Context>;
-  }
+/** One of the limiter's scripts: its source, and the SHA-1 that EVALSHA names it by. */
+interface Script {
+  lua: string;
+  sha: string;
 }
+
+function script(lua: string): Script {
+  return { lua, sha: createHash('sha1').update(lua).digest('hex') };
+}
+
+const CHARGE = script(LUA_SCRIPTS.charge);
+const REFUND = script(LUA_SCRIPTS.refund);
+const SETTLE = script(LUA_SCRIPTS.settle);
 
 /**
  * A {@link LimiterStore} in Redis (a single server or a Cluster). Each decision is one script
@@ -33,12 +38,8 @@ declare module 'ioredis' {
 export class RedisStore implements LimiterStore {
   readonly kind = 'redis';
 
-  /** @param redis a connected client; the store defines its scripts on it and closes it on `close()`. */
-  constructor(private readonly redis: Redis | Cluster) {
-    redis.defineCommand('tollgateCharge', { lua: LUA_SCRIPTS.charge });
-    redis.defineCommand('tollgateRefund', { lua: LUA_SCRIPTS.refund });
-    redis.defineCommand('tollgateSettle', { lua: LUA_SCRIPTS.settle });
-  }
+  /** @param redis a connected client; the store closes it on `close()`. */
+  constructor(private readonly redis: Redis | Cluster) {}
 
   /**
    * The Redis server that holds the client's keys, as `host:port`: on a Cluster the master of the
@@ -58,14 +59,24 @@ export class RedisStore implements LimiterStore {
   /** The one server's `host:port` (not a Cluster), once asked. */
   private serverName: string | undefined;
 
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
-    const reservation = nextReservation();
-    const foreign = request.windows.some(
-      (window) => window.owner !== undefined && window.owner !== request.client,
-    );
-    // One script per decision. On a Cluster a script may only touch one slot, so windows shared
-    // between clients (keyed by an argument) are taken in a second step, once the bucket said yes.
-    if (!foreign || !this.isCluster) return this.chargeOnce(request, reservation);
+  charge(request: ChargeRequest): Promise<ChargeResult> {
+    // Not async, and no promise of its own: this is every operation's path. What throws still
+    // rejects (callers treat a rejection as a failed call).
+    try {
+      const reservation = nextReservation();
+      // One script per decision. On a Cluster a script may only touch one slot, so windows shared
+      // between clients (keyed by an argument) are taken in a second step, once the bucket said yes.
+      if (this.isCluster && request.windows.some((window) => isForeign(window, request.client))) {
+        return this.chargeAcrossSlots(request, reservation);
+      }
+      return this.chargeOnce(request, reservation);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A charge on a Cluster with windows shared with other clients: one script per owner. */
+  private async chargeAcrossSlots(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
     const own = request.windows.filter((window) => (window.owner ?? request.client) === request.client);
     const first = await this.chargeOnce({ ...request, windows: own }, reservation);
     const grants = new Map(own.map((window, i) => [window, first.windows[i]]));
@@ -166,63 +177,77 @@ export class RedisStore implements LimiterStore {
     windows: SettleRequest['windows'],
   ): Promise<void> {
     if (windows.length === 0 && (bucket === null || debtMilli <= 0)) return;
-    const keys = [bucketKey(client)];
-    const args: Array<string | number> = [...bucketArgs(bucket), debtMilli];
+    const argv = [SETTLE.sha, '', bucketKey(client)];
+    for (const window of windows) argv.push(windowKey(window.owner ?? client, window.name));
+    argv[1] = String(argv.length - 2);
+    pushBucketArgs(argv, bucket);
+    argv.push(String(debtMilli));
     for (const window of windows) {
-      keys.push(windowKey(window.owner ?? client, window.name));
-      args.push(window.max, window.windowMs, window.calls.length);
-      for (const call of window.calls) args.push(Math.max(0, Math.round(call.ageMs)), call.count);
+      argv.push(String(window.max), String(window.windowMs), String(window.calls.length));
+      for (const call of window.calls)
+        argv.push(String(Math.max(0, Math.round(call.ageMs))), String(call.count));
     }
-    await this.redis.tollgateSettle(keys.length, ...keys, ...args);
+    await this.run(SETTLE, argv, ignoreReply);
   }
 
   private get isCluster(): boolean {
     return isCluster(this.redis);
   }
 
-  private async chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
-    const keys = [bucketKey(request.client)];
-    const args: Array<string | number> = [...bucketArgs(request.bucket), request.costMilli];
-    for (const window of request.windows) {
-      keys.push(windowKey(window.owner ?? request.client, window.name));
-      args.push(window.max, window.windowMs, window.count);
-    }
-    const { concurrency } = request;
-    if (concurrency) keys.push(inflightKey(request.client));
-    args.push(request.maxWaitMs ?? 0, concurrency?.max ?? 0, concurrency?.leaseMs ?? 0, reservation);
-    const reply = await this.redis.tollgateCharge(keys.length, ...keys, ...args);
-    // Redis's time of this charge: the sub-window its calls were counted in, for their refund.
-    const grantedAtMs = reply[reply.length - 1] ?? 0;
-    const windows = request.windows.map((_, i) => ({
-      granted: reply[4 + 2 * i] ?? 0,
-      retryAfterMs: reply[5 + 2 * i] ?? 0,
-      grantedAtMs,
-    }));
-    const allowed = reply[0] === 1;
-    return {
-      allowed,
-      refusedBy: allowed ? null : reply[0] === 2 ? 'concurrency' : 'bucket',
-      remainingMilli: reply[1] ?? 0,
-      retryAfterMs: allowed ? 0 : (reply[2] ?? 0),
-      waitMs: allowed ? (reply[2] ?? 0) : 0,
-      fullAfterMs: reply[3] ?? 0,
-      windows,
+  private chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
+    const { client, windows, concurrency } = request;
+    // EVALSHA's arguments, built once as strings (see `run`): sha, numkeys, keys, then arguments.
+    const argv = [CHARGE.sha, '', bucketKey(client)];
+    for (const window of windows) argv.push(windowKey(window.owner ?? client, window.name));
+    if (concurrency) argv.push(inflightKey(client));
+    argv[1] = String(argv.length - 2);
+    pushBucketArgs(argv, request.bucket);
+    argv.push(String(request.costMilli));
+    for (const window of windows)
+      argv.push(String(window.max), String(window.windowMs), String(window.count));
+    argv.push(
+      String(request.maxWaitMs ?? 0),
+      String(concurrency?.max ?? 0),
+      String(concurrency?.leaseMs ?? 0),
       reservation,
-    };
+    );
+    return this.run(CHARGE, argv, (reply) => chargeResult(reply as number[], windows.length, reservation));
   }
 
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
     const slot = request.slot === true;
     if (windows.length === 0 && !slot && (request.bucket === null || request.refundMilli <= 0)) return;
-    const keys = [bucketKey(request.client)];
-    const args: Array<string | number> = [...bucketArgs(request.bucket), request.refundMilli];
-    for (const window of windows) {
-      keys.push(windowKey(window.owner ?? request.client, window.name));
-      args.push(window.grantedAtMs, window.granted - window.used);
-    }
-    if (slot) keys.push(inflightKey(request.client));
-    args.push(request.reservation, slot ? 1 : 0);
-    await this.redis.tollgateRefund(keys.length, ...keys, ...args);
+    const argv = [REFUND.sha, '', bucketKey(request.client)];
+    for (const window of windows) argv.push(windowKey(window.owner ?? request.client, window.name));
+    if (slot) argv.push(inflightKey(request.client));
+    argv[1] = String(argv.length - 2);
+    pushBucketArgs(argv, request.bucket);
+    argv.push(String(request.refundMilli));
+    for (const window of windows) argv.push(String(window.grantedAtMs), String(window.granted - window.used));
+    argv.push(request.reservation, slot ? '1' : '0');
+    await this.run(REFUND, argv, ignoreReply);
+  }
+
+  /**
+   * Runs one of the scripts: EVALSHA, then, if Redis does not have it (NOSCRIPT: nothing ran),
+   * EVAL, which loads it. `argv` is EVALSHA's arguments as strings, the SHA-1 first; `read` maps
+   * the reply. The command is made here, not by ioredis's `defineCommand`: that copies and
+   * flattens the arguments several times per call (`Array.prototype.flat` alone costs about
+   * 0.3 µs an argument) and converts the reply, on every operation's path. `Command` flattens
+   * what it is given, so it is given nothing and then the arguments; it stringifies them only
+   * there too, hence strings.
+   */
+  private run<T>(script: Script, argv: string[], read: (reply: unknown) => T): Promise<T> {
+    return this.send('evalsha', argv).then(read, (error: unknown) => {
+      if (!(error instanceof Error && error.message.includes('NOSCRIPT'))) throw error;
+      return this.send('eval', [script.lua, ...argv.slice(1)]).then(read);
+    });
+  }
+
+  private send(name: 'evalsha' | 'eval', argv: string[]): Promise<unknown> {
+    const command = new Command(name);
+    command.args = argv;
+    return this.redis.sendCommand(command) as Promise<unknown>;
   }
 
   async peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }> {
@@ -244,12 +269,40 @@ export class RedisStore implements LimiterStore {
   }
 }
 
+function isForeign(window: WindowTake, client: string): boolean {
+  return window.owner !== undefined && window.owner !== client;
+}
+
 function isCluster(redis: Redis | Cluster): redis is Cluster {
   return 'isCluster' in redis && redis.isCluster;
 }
 
-function bucketArgs(bucket: BucketPolicy | null): [number, number] {
-  return bucket ? [bucket.capacityMilli, bucket.refillMilliPerSec] : [0, 1];
+function pushBucketArgs(argv: string[], bucket: BucketPolicy | null): void {
+  if (bucket) argv.push(String(bucket.capacityMilli), String(bucket.refillMilliPerSec));
+  else argv.push('0', '1');
+}
+
+function ignoreReply(): void {}
+
+/** charge.lua's reply: `[status, remaining, retry or wait, full, (granted, retry)*, now]`. */
+function chargeResult(reply: number[], windowCount: number, reservation: string): ChargeResult {
+  // Redis's time of this charge: the sub-window its calls were counted in, for their refund.
+  const grantedAtMs = reply[reply.length - 1] ?? 0;
+  const windows = new Array<WindowGrant>(windowCount);
+  for (let i = 0; i < windowCount; i++) {
+    windows[i] = { granted: reply[4 + 2 * i] ?? 0, retryAfterMs: reply[5 + 2 * i] ?? 0, grantedAtMs };
+  }
+  const allowed = reply[0] === 1;
+  return {
+    allowed,
+    refusedBy: allowed ? null : reply[0] === 2 ? 'concurrency' : 'bucket',
+    remainingMilli: reply[1] ?? 0,
+    retryAfterMs: allowed ? 0 : (reply[2] ?? 0),
+    waitMs: allowed ? (reply[2] ?? 0) : 0,
+    fullAfterMs: reply[3] ?? 0,
+    windows,
+    reservation,
+  };
 }
 
 // Map.groupBy arrived in Node 21; we run on 20.

@@ -1,6 +1,6 @@
 import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import type { Logger } from '../logger.js';
-import { withDeadline } from './deadline.js';
+import { type Outcome, withDeadline } from './deadline.js';
 import { FallbackLedger } from './fallback-ledger.js';
 import type { NodeHealth } from './node-health.js';
 import { type FailurePolicy, PrimaryNodes, type ResilientStoreState } from './primary-nodes.js';
@@ -53,6 +53,8 @@ const PRIMARY_TAG = 'p.';
 const FALLBACK_TAG = 'f.';
 
 type Attempt<T> = { ok: true; value: T } | { ok: false };
+
+function ignore(): void {}
 
 /**
  * A {@link LimiterStore} that keeps deciding when its shared store fails. Every call to the
@@ -120,14 +122,19 @@ export class ResilientStore implements LimiterStore {
 
   async charge(request: ChargeRequest): Promise<ChargeResult> {
     const node = this.nodes.of(request.client);
-    const attempt = await this.tryPrimary(
-      node,
-      request.client,
-      'charge',
-      () => this.options.primary.charge(request),
-      (late) => this.undoLateCharge(request, late),
-    );
-    if (attempt.ok) return { ...attempt.value, reservation: PRIMARY_TAG + attempt.value.reservation };
+    // tryPrimary written out: this is every operation's path.
+    if (this.nodes.admit(node, request.client)) {
+      const started = performance.now();
+      const pending = this.options.primary.charge(request);
+      const outcome = await node.watch.bound(pending, started);
+      if (this.answered(node, 'charge', started, outcome)) {
+        // The primary's own result, made for this call: tagged in place, not copied.
+        const result = outcome.value;
+        result.reservation = PRIMARY_TAG + result.reservation;
+        return result;
+      }
+      if (outcome.kind === 'timeout') pending.then((late) => this.undoLateCharge(request, late), ignore);
+    }
     if (node.down) {
       if (this.policy === 'open') node.counts.decidedInProcess += 1;
       else node.counts.refused += 1;
@@ -200,21 +207,26 @@ export class ResilientStore implements LimiterStore {
     client: string,
     operation: StoreOperation,
     call: () => Promise<T>,
-    onLateValue?: (value: T) => void,
   ): Promise<Attempt<T>> {
     if (!this.nodes.admit(node, client)) return { ok: false };
     const started = performance.now();
-    const pending = call();
-    // Any answer, in time or late, shows the node alive to the calls queued behind this one.
-    const outcome = await withDeadline(pending, this.timeoutMs, node.deadline);
-    this.options.onCall?.(operation, performance.now() - started, outcome.kind === 'value');
-    if (outcome.kind === 'value') {
-      this.nodes.succeeded(node);
-      return { ok: true, value: outcome.value };
-    }
-    this.nodes.failed(node, outcome);
-    if (outcome.kind === 'timeout' && onLateValue) pending.then(onLateValue, () => {});
+    const outcome = await node.watch.bound(call(), started);
+    if (this.answered(node, operation, started, outcome)) return { ok: true, value: outcome.value };
     return { ok: false };
+  }
+
+  /** Takes note of how a call to the primary ended (metrics, the node's health); `true` if it answered. */
+  private answered<T>(
+    node: NodeHealth,
+    operation: StoreOperation,
+    started: number,
+    outcome: Outcome<T>,
+  ): outcome is { kind: 'value'; value: T } {
+    const ok = outcome.kind === 'value';
+    this.options.onCall?.(operation, performance.now() - started, ok);
+    if (ok) this.nodes.succeeded(node);
+    else this.nodes.failed(node, outcome);
+    return ok;
   }
 
   /** The primary cannot decide: the fallback does (`open`), or nobody does (`closed`). */

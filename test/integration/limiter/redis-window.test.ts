@@ -41,3 +41,38 @@ describe('RedisStore windows kept by another version or policy', () => {
     expect(await redis.hget(windowKey(client, 'Query.data'), 's')).toBe('1000');
   });
 });
+
+describe('RedisStore scripts', () => {
+  it('loads a script Redis does not have (NOSCRIPT: EVAL after EVALSHA) and charges once', async () => {
+    // A Redis that lost its scripts (a restart, SCRIPT FLUSH, a failover), told apart on this
+    // connection only: other suites share the server's script cache.
+    const own = new Redis(inject('redisUrl'));
+    const flushed = new RedisStore(own);
+    await own.ping();
+    const sent: string[] = [];
+    const send = own.sendCommand.bind(own);
+    own.sendCommand = (command, stream) => {
+      sent.push(command.name);
+      if (command.name === 'evalsha' && sent.length === 1) {
+        command.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
+        return command.promise;
+      }
+      return send(command, stream);
+    };
+    try {
+      const client = `test:${randomUUID()}`;
+      const first = await flushed.charge({
+        client,
+        bucket: null,
+        costMilli: 0,
+        windows: [{ name: 'Query.data', max: 5, windowMs: 60_000, count: 2 }],
+      });
+      expect(sent).toEqual(['evalsha', 'eval']);
+      expect(first.windows[0]?.granted).toBe(2);
+      // Counted once: 3 of 5 left.
+      expect((await take(client, 5, 60_000, 5)).windows[0]?.granted).toBe(3);
+    } finally {
+      await flushed.close();
+    }
+  });
+});
