@@ -143,6 +143,9 @@ export class RedisStore implements LimiterStore {
 
   async refund(request: RefundRequest): Promise<void> {
     const unused = request.windows.filter((window) => window.used < window.granted);
+    if (unused.length === 0 && request.slot !== true && request.bucket && request.refundMilli > 0) {
+      return this.refundPoints(request.client, request.bucket, request.refundMilli);
+    }
     const foreign = unused.filter((window) => window.owner !== undefined && window.owner !== request.client);
     if (foreign.length === 0 || !this.isCluster) return this.refundOnce(request, unused);
     const byOwner = groupBy(foreign, (window) => window.owner as string);
@@ -213,6 +216,40 @@ export class RedisStore implements LimiterStore {
     );
     return this.run(CHARGE, argv, (reply) => chargeResult(reply as number[], windows.length, reservation));
   }
+
+  /**
+   * Gives points back to a bucket, together with every other points-only refund of the same
+   * bucket in this turn of the event loop: one script call for their sum. Under load many
+   * operations of one client are answered in the same turn, and points given back only add up
+   * (capped at capacity either way), so one call leaves the bucket as the separate calls would.
+   * Refunds that carry windows or a concurrency slot name their charge, and go alone.
+   */
+  private refundPoints(client: string, bucket: BucketPolicy, refundMilli: number): Promise<void> {
+    const id = `${client}\u0000${bucket.capacityMilli}\u0000${bucket.refillMilliPerSec}`;
+    const waiting = this.pointsToRefund.get(id);
+    if (waiting) {
+      waiting.refundMilli += refundMilli;
+      return waiting.sent;
+    }
+    const batch = { refundMilli, sent: Promise.resolve() };
+    batch.sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pointsToRefund.delete(id);
+      const sum = {
+        client,
+        bucket,
+        refundMilli: batch.refundMilli,
+        reservation: '',
+        windows: [],
+        slot: false,
+      };
+      return this.refundOnce(sum, []);
+    });
+    this.pointsToRefund.set(id, batch);
+    return batch.sent;
+  }
+
+  /** Points-only refunds of this turn of the event loop, by client and bucket, until sent. */
+  private readonly pointsToRefund = new Map<string, { refundMilli: number; sent: Promise<void> }>();
 
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
     const slot = request.slot === true;
