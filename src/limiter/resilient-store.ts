@@ -57,6 +57,22 @@ type Attempt<T> = { ok: true; value: T } | { ok: false };
 function ignore(): void {}
 
 /**
+ * The refund under the store's own reservation. Fields named, not spread: `{ ...request, more }`
+ * takes V8 microseconds, and refunds follow most operations.
+ */
+function withReservation(request: RefundRequest, reservation: string): RefundRequest {
+  const own: RefundRequest = {
+    client: request.client,
+    bucket: request.bucket,
+    refundMilli: request.refundMilli,
+    reservation,
+    windows: request.windows,
+  };
+  if (request.slot !== undefined) own.slot = request.slot;
+  return own;
+}
+
+/**
  * A {@link LimiterStore} that keeps deciding when its shared store fails. Every call to the
  * primary has a deadline that only the primary's silence can pass (see `withDeadline`: a busy or
  * stalled event loop never counts). Each node of the primary (the one Redis, or each Cluster
@@ -148,7 +164,7 @@ export class ResilientStore implements LimiterStore {
     const node = this.nodes.of(request.client);
     const { primary, fallback } = this.options;
     if (request.reservation.startsWith(FALLBACK_TAG)) {
-      const own = { ...request, reservation: request.reservation.slice(FALLBACK_TAG.length) };
+      const own = withReservation(request, request.reservation.slice(FALLBACK_TAG.length));
       await fallback.refund(own);
       // Once its spending was charged back, the charge is Redis's to give back.
       const charged = this.ledger.refund(node.name, own);
@@ -159,7 +175,9 @@ export class ResilientStore implements LimiterStore {
       ? request.reservation.slice(PRIMARY_TAG.length)
       : request.reservation;
     // Dropped when it fails (see the class comment): resolving keeps one outage one log line.
-    await this.tryPrimary(node, request.client, 'refund', () => primary.refund({ ...request, reservation }));
+    await this.tryPrimary(node, request.client, 'refund', () =>
+      primary.refund(withReservation(request, reservation)),
+    );
   }
 
   async settle(request: SettleRequest): Promise<void> {
