@@ -2,17 +2,15 @@ import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLAbstractType,
   type GraphQLCompositeType,
   GraphQLIncludeDirective,
   type GraphQLObjectType,
-  type GraphQLOutputType,
   GraphQLSkipDirective,
   getDirectiveValues,
   getNamedType,
-  getNullableType,
   isAbstractType,
   isCompositeType,
-  isListType,
   isObjectType,
   Kind,
   type SelectionSetNode,
@@ -31,7 +29,6 @@ import {
 export interface ShapeField {
   /** Where the value is in the response object (the alias, else the field name). */
   readonly responseKey: string;
-  readonly type: GraphQLOutputType;
   /** Cost of one non-null item (the field's weight). */
   readonly weight: number;
   /** What a null costs: only an explicit `@cost`, as in Apollo's router. */
@@ -39,7 +36,19 @@ export interface ShapeField {
   /** Cost of the field's arguments, once per evaluation of the field. */
   readonly argumentsCost: number;
   /** The composite type and selections below it, if any. */
-  readonly below: { readonly type: GraphQLCompositeType; readonly selectionSet: SelectionSetNode } | null;
+  readonly below: Below | null;
+}
+
+/**
+ * What is selected below a composite field. For an object type its fields are worked out once
+ * (`shape`, on the first response that reaches them); an abstract type picks its member per object.
+ */
+interface Below {
+  readonly type: GraphQLCompositeType;
+  readonly selectionSet: SelectionSetNode;
+  /** The type itself when it is an object type (no member to pick), else null. */
+  readonly objectType: GraphQLObjectType | null;
+  shape: readonly ShapeField[] | undefined;
 }
 
 interface Walk {
@@ -74,55 +83,55 @@ export function actualCostOfAnalysis(model: CostModel, analysis: OperationAnalys
   const { prepared } = analysis;
   const walk: Walk = { model, analysis, fragments: analysis.fragments };
   const base = OPERATION_BASE_COST[prepared.operation.operation];
-  return wholeCost(base + selectionsCost(walk, prepared.rootType, prepared.operation.selectionSet, data));
+  if (!isPlainObject(data)) return wholeCost(base);
+  return wholeCost(
+    base + objectCost(walk, shapeOf(walk, prepared.rootType, prepared.operation.selectionSet), data),
+  );
 }
 
-function selectionsCost(
-  walk: Walk,
-  type: GraphQLCompositeType,
-  selectionSet: SelectionSetNode,
-  value: unknown,
-): number {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 0;
-  const object = value as Record<string, unknown>;
-  if (isObjectType(type)) return objectCost(walk, type, selectionSet, object);
+// The walk below runs once per value of the response: it asks graphql-js no type questions (its
+// `isListType` and kin cost a constructor-name comparison each when the answer is no, outside
+// production mode), only the shapes worked out once per operation.
+
+function selectionsCost(walk: Walk, below: Below, value: unknown): number {
+  if (!isPlainObject(value)) return 0;
+  if (below.objectType) {
+    below.shape ??= shapeOf(walk, below.objectType, below.selectionSet);
+    return objectCost(walk, below.shape, value);
+  }
   const schema = walk.model.schema;
-  const typename = schema.getType(String(object.__typename));
-  if (isObjectType(typename) && isAbstractType(type) && schema.isSubType(type, typename)) {
-    return objectCost(walk, typename, selectionSet, object);
+  const type = below.type as GraphQLAbstractType;
+  const typename = schema.getType(String(value.__typename));
+  if (isObjectType(typename) && schema.isSubType(type, typename)) {
+    return objectCost(walk, shapeOf(walk, typename, below.selectionSet), value);
   }
   // No __typename in the response: as the estimate does, the most expensive possible type.
   let most = 0;
-  for (const member of isAbstractType(type) ? schema.getPossibleTypes(type) : []) {
-    most = Math.max(most, objectCost(walk, member, selectionSet, object));
+  for (const member of schema.getPossibleTypes(type)) {
+    most = Math.max(most, objectCost(walk, shapeOf(walk, member, below.selectionSet), value));
   }
   return most;
 }
 
-function objectCost(
-  walk: Walk,
-  type: GraphQLObjectType,
-  selectionSet: SelectionSetNode,
-  object: Record<string, unknown>,
-): number {
+function objectCost(walk: Walk, shape: readonly ShapeField[], object: Record<string, unknown>): number {
   let cost = 0;
-  for (const field of shapeOf(walk, type, selectionSet)) {
-    cost += valueCost(walk, field, field.type, object[field.responseKey]) + field.argumentsCost;
-  }
+  for (const field of shape) cost += valueCost(walk, field, object[field.responseKey]) + field.argumentsCost;
   return cost;
 }
 
-function valueCost(walk: Walk, field: ShapeField, type: GraphQLOutputType, value: unknown): number {
+/** A field's value: a list (of lists…) costs its items, each item the field's weight and what is below it. */
+function valueCost(walk: Walk, field: ShapeField, value: unknown): number {
   if (value === null || value === undefined) return field.nullCost;
-  const nullable = getNullableType(type);
   if (Array.isArray(value)) {
-    const itemType = isListType(nullable) ? (nullable.ofType as GraphQLOutputType) : nullable;
     let sum = 0;
-    for (const item of value) sum += valueCost(walk, field, itemType, item);
+    for (const item of value) sum += valueCost(walk, field, item);
     return sum;
   }
-  const below = field.below ? selectionsCost(walk, field.below.type, field.below.selectionSet, value) : 0;
-  return field.weight + below;
+  return field.below ? field.weight + selectionsCost(walk, field.below, value) : field.weight;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The fields of `selectionSet` that apply to an object of `type`, with their costs; remembered. */
@@ -147,12 +156,18 @@ function shapeField(walk: Walk, parent: GraphQLObjectType, node: FieldNode): Sha
   const named = getNamedType(field.type);
   return {
     responseKey: node.alias?.value ?? node.name.value,
-    type: field.type,
     weight: costs.weight,
     nullCost: costs.explicitWeight ?? 0,
     argumentsCost: argumentsCost(walk.model, costs, node, walk.analysis.prepared.variables),
     below:
-      isCompositeType(named) && node.selectionSet ? { type: named, selectionSet: node.selectionSet } : null,
+      isCompositeType(named) && node.selectionSet
+        ? {
+            type: named,
+            selectionSet: node.selectionSet,
+            objectType: isObjectType(named) ? named : null,
+            shape: undefined,
+          }
+        : null,
   };
 }
 
