@@ -205,7 +205,8 @@ export class RedisStore implements LimiterStore {
     if (concurrency) argv.push(inflightKey(client));
     argv[1] = String(argv.length - 2);
     pushBucketArgs(argv, request.bucket);
-    argv.push(String(request.costMilli));
+    // No refund carried (yet): charge.lua's refund_milli.
+    argv.push(String(request.costMilli), '0');
     for (const window of windows)
       argv.push(String(window.max), String(window.windowMs), String(window.count));
     argv.push(
