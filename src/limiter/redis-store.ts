@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Cluster, Command, type Redis } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
+import { type CarriedRefund, HeldRefunds } from './held-refunds.js';
 import { bucketKey, inflightKey, windowKey } from './keys.js';
 import { LUA_SCRIPTS } from './lua-scripts.js';
 import { closeRedis } from './redis-connection.js';
@@ -144,7 +145,7 @@ export class RedisStore implements LimiterStore {
   async refund(request: RefundRequest): Promise<void> {
     const unused = request.windows.filter((window) => window.used < window.granted);
     if (unused.length === 0 && request.slot !== true && request.bucket && request.refundMilli > 0) {
-      return this.refundPoints(request.client, request.bucket, request.refundMilli);
+      return this.heldRefunds.hold(request.client, request.bucket, request.refundMilli);
     }
     const foreign = unused.filter((window) => window.owner !== undefined && window.owner !== request.client);
     if (foreign.length === 0 || !this.isCluster) return this.refundOnce(request, unused);
@@ -198,14 +199,16 @@ export class RedisStore implements LimiterStore {
   }
 
   private chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
-    const { client, windows, concurrency } = request;
+    const { client, windows, concurrency, bucket } = request;
+    // A refund held for this bucket rides on this charge, which gives it back first.
+    const carried = bucket ? this.heldRefunds.take(client, bucket) : undefined;
     // EVALSHA's arguments, built once as strings (see `run`): sha, numkeys, keys, then arguments.
     const argv = [CHARGE.sha, '', bucketKey(client)];
     for (const window of windows) argv.push(windowKey(window.owner ?? client, window.name));
     if (concurrency) argv.push(inflightKey(client));
     argv[1] = String(argv.length - 2);
-    pushBucketArgs(argv, request.bucket);
-    argv.push(String(request.costMilli));
+    pushBucketArgs(argv, bucket);
+    argv.push(String(request.costMilli), carried ? String(carried.refundMilli) : '0');
     for (const window of windows)
       argv.push(String(window.max), String(window.windowMs), String(window.count));
     argv.push(
@@ -214,42 +217,39 @@ export class RedisStore implements LimiterStore {
       String(concurrency?.leaseMs ?? 0),
       reservation,
     );
-    return this.run(CHARGE, argv, (reply) => chargeResult(reply as number[], windows.length, reservation));
+    const read = (reply: unknown) => chargeResult(reply as number[], windows.length, reservation);
+    if (!carried) return this.run(CHARGE, argv, read);
+    return this.runCarrying(carried, argv, read);
   }
 
   /**
-   * Gives points back to a bucket, together with every other points-only refund of the same
-   * bucket in this turn of the event loop: one script call for their sum. Under load many
-   * operations of one client are answered in the same turn, and points given back only add up
-   * (capped at capacity either way), so one call leaves the bucket as the separate calls would.
-   * Refunds that carry windows or a concurrency slot name their charge, and go alone.
+   * A charge that carries a held refund: the refund lands or fails with it, and is never sent
+   * again (a charge that failed may still have run, on a dropped connection; a refund must not be
+   * given twice).
    */
-  private refundPoints(client: string, bucket: BucketPolicy, refundMilli: number): Promise<void> {
-    const id = `${client}\u0000${bucket.capacityMilli}\u0000${bucket.refillMilliPerSec}`;
-    const waiting = this.pointsToRefund.get(id);
-    if (waiting) {
-      waiting.refundMilli += refundMilli;
-      return waiting.sent;
+  private runCarrying(
+    carried: CarriedRefund,
+    argv: string[],
+    read: (reply: unknown) => ChargeResult,
+  ): Promise<ChargeResult> {
+    try {
+      const charged = this.run(CHARGE, argv, read);
+      charged.then(() => carried.landed(), carried.failed);
+      return charged;
+    } catch (error) {
+      carried.failed(error);
+      throw error;
     }
-    const batch = { refundMilli, sent: Promise.resolve() };
-    batch.sent = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.pointsToRefund.delete(id);
-      const sum = {
-        client,
-        bucket,
-        refundMilli: batch.refundMilli,
-        reservation: '',
-        windows: [],
-        slot: false,
-      };
-      return this.refundOnce(sum, []);
-    });
-    this.pointsToRefund.set(id, batch);
-    return batch.sent;
   }
 
-  /** Points-only refunds of this turn of the event loop, by client and bucket, until sent. */
-  private readonly pointsToRefund = new Map<string, { refundMilli: number; sent: Promise<void> }>();
+  /**
+   * Points given back to a bucket with no window or slot: held briefly for the next charge of the
+   * same bucket to give back in its one call (see {@link HeldRefunds}), else sent by themselves.
+   * Refunds that carry windows or a concurrency slot name their charge, and go alone, at once.
+   */
+  private readonly heldRefunds = new HeldRefunds((client, bucket, refundMilli) =>
+    this.refundOnce({ client, bucket, refundMilli, reservation: '', windows: [], slot: false }, []),
+  );
 
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
     const slot = request.slot === true;
@@ -301,7 +301,9 @@ export class RedisStore implements LimiterStore {
     await this.redis.ping();
   }
 
+  /** Sends the refunds it holds (ahead of QUIT on their connections), then closes the connection. */
   async close(): Promise<void> {
+    this.heldRefunds.sendAll();
     await closeRedis(this.redis);
   }
 }

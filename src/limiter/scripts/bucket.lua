@@ -24,3 +24,12 @@ local function bucket_write(key, tokens, capacity_u, rate, now)
   redis.call('HSET', key, 'u', tokens, 't', now)
   redis.call('PEXPIRE', key, math.max(1, math.ceil((capacity_u - tokens) / rate)))
 end
+
+-- Keeps `tokens` as bucket_write does, or drops the key when they fill the bucket (no key: full).
+local function bucket_keep(key, tokens, capacity_u, rate, now)
+  if tokens >= capacity_u then
+    redis.call('DEL', key)
+  else
+    bucket_write(key, tokens, capacity_u, rate, now)
+  end
+end

@@ -20,11 +20,7 @@ if capacity_u > 0 then
     remaining = capacity_u / 1000
   else
     tokens = math.min(capacity_u, tokens + refund_u)
-    if tokens >= capacity_u then
-      redis.call('DEL', KEYS[1])
-    else
-      bucket_write(KEYS[1], tokens, capacity_u, rate, now)
-    end
+    bucket_keep(KEYS[1], tokens, capacity_u, rate, now)
     remaining = math.max(0, math.floor(tokens / 1000))
   end
 end

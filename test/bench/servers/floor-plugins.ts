@@ -48,7 +48,7 @@ const NOOP_CHARGE_LUA = 'return {1, 0, 0, 0, 0}';
 
 /**
  * The Redis call's own floor: per operation one EVALSHA of a script that does nothing, sent as
- * Tollgate sends its charge (same client options, one key and the seven arguments of a charge
+ * Tollgate sends its charge (same client options, one key and the eight arguments of a charge
  * with no `@rateLimit` window, a reply of the same size), and nothing else.
  */
 export function createEvalshaFloorPlugin(redis: Redis | Cluster): ApolloServerPlugin<TollgateContext> {
@@ -60,7 +60,18 @@ export function createEvalshaFloorPlugin(redis: Redis | Cluster): ApolloServerPl
         async didResolveOperation(rc) {
           const key = `bench-floor:{${rc.contextValue.client.id}}`;
           reservation += 1;
-          await redis.benchNoopCharge(1, key, 1_000_000_000, 1_000_000_000, 1000, 0, 0, 0, `r${reservation}`);
+          await redis.benchNoopCharge(
+            1,
+            key,
+            1_000_000_000,
+            1_000_000_000,
+            1000,
+            0,
+            0,
+            0,
+            0,
+            `r${reservation}`,
+          );
         },
       };
     },
