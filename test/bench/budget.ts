@@ -1,8 +1,11 @@
-/** How much time and work the benchmark spends; the defaults fit `npm run bench` in ~6 minutes on 2 cores. */
+/** How much time and work the benchmark spends; the defaults fit `npm run bench` in ~10 minutes on 2 cores. */
 export interface BenchBudget {
-  /** Seconds per measured load run (`BENCH_DURATION_S`, default 5). */
+  /** Seconds per measured load run (`BENCH_DURATION_S`, default 3). */
   durationSec: number;
-  /** Measured runs per contender and shape; medians are reported (`BENCH_REPEAT`, default 3). */
+  /**
+   * Measured runs per contender and shape (`BENCH_REPEAT`, default 6): more, shorter runs than
+   * fewer, longer ones, so that each contender has more chances at an undisturbed run.
+   */
   repeat: number;
   /** Seconds of unmeasured load per contender and shape before the first run (`BENCH_WARMUP_S`, default 1). */
   warmupSec: number;
@@ -37,8 +40,8 @@ export function readBudget(env: NodeJS.ProcessEnv = process.env): BenchBudget {
     return value;
   };
   return {
-    durationSec: read('BENCH_DURATION_S', 5, 1),
-    repeat: read('BENCH_REPEAT', 3, 1),
+    durationSec: read('BENCH_DURATION_S', 3, 1),
+    repeat: read('BENCH_REPEAT', 6, 1),
     warmupSec: read('BENCH_WARMUP_S', 1, 0),
     connections: read('BENCH_CONNECTIONS', 10, 1),
     tripOperations: read('BENCH_TRIP_OPS', 200, 1),
