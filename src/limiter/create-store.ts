@@ -1,5 +1,6 @@
 import type { TollgateConfig } from '../config/index.js';
 import type { Logger } from '../logger.js';
+import { refundHoldFor } from './held-refunds.js';
 import { MemoryStore } from './memory-store.js';
 import { createRedisClient, waitUntilReady } from './redis-connection.js';
 import { RedisStore } from './redis-store.js';
@@ -37,7 +38,7 @@ export async function createLimiterStore(options: CreateLimiterStoreOptions): Pr
       'Redis is not reachable yet: starting by the failure policy; limits are shared once it is',
     );
   }
-  const primary = new RedisStore(client);
+  const primary = new RedisStore(client, { refundHoldMs: refundHoldFor(config.redis.timeoutMs) });
   return new ResilientStore({
     primary,
     fallback: new MemoryStore(),

@@ -4,11 +4,19 @@ import type { BucketPolicy } from './store.js';
  * How long a points-only refund waits for the next charge of its bucket to carry it, in ms, before
  * it is sent by itself. Under load a client's next charge comes well within it (200 operations a
  * second per process suffice), so refunds cost no call of their own. A charge of the bucket in this
- * process carries the refund, so the hold delays only what other processes see of it; and it is
- * small next to the refund's own deadline (`redis.timeoutMs`, 100 ms by default), which counts
- * from the refund, not from the call that carries it.
+ * process carries the refund, so the hold delays only what other processes see of it.
  */
 export const REFUND_HOLD_MS = 5;
+
+/**
+ * The hold for a Redis deadline of `deadlineMs`: {@link REFUND_HOLD_MS}, but never more than a
+ * tenth of the deadline. The deadline of a refund counts from when it is given (the resilient store
+ * watches the call it makes), hold included; with a short `TOLLGATE_REDIS_TIMEOUT_MS` a full hold
+ * would make every refund no charge carried late, and late calls count against the node's health.
+ */
+export function refundHoldFor(deadlineMs: number): number {
+  return Math.max(0, Math.min(REFUND_HOLD_MS, Math.floor(deadlineMs / 10)));
+}
 
 /** A points-only refund (the sum of those of one bucket) that a charge took to carry. */
 export interface CarriedRefund {
@@ -32,7 +40,7 @@ interface Held extends CarriedRefund {
 type SendRefund = (client: string, bucket: BucketPolicy, refundMilli: number) => Promise<void>;
 
 /**
- * Points-only refunds held per client and bucket policy for {@link REFUND_HOLD_MS}, for the next
+ * Points-only refunds held per client and bucket policy for a short while ({@link refundHoldFor}), for the next
  * charge of that bucket to carry ({@link take}); those no charge took are sent by themselves.
  * Refunds of one bucket held meanwhile add up into one sum: points given back only add up (capped
  * at capacity either way), so the bucket ends as separate calls would leave it.
@@ -42,7 +50,11 @@ export class HeldRefunds {
   private readonly held = new Map<string, Held>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly send: SendRefund) {}
+  /** @param holdMs how long a refund waits for a charge to carry it (default {@link REFUND_HOLD_MS}). */
+  constructor(
+    private readonly send: SendRefund,
+    private readonly holdMs: number = REFUND_HOLD_MS,
+  ) {}
 
   /** Holds a refund; the promise settles when it landed, or failed with the call that sent it. */
   hold(client: string, bucket: BucketPolicy, refundMilli: number): Promise<void> {
@@ -58,10 +70,10 @@ export class HeldRefunds {
       landed = resolve;
       failed = reject;
     });
-    const dueAt = performance.now() + REFUND_HOLD_MS;
+    const dueAt = performance.now() + this.holdMs;
     this.held.set(id, { client, bucket, refundMilli, dueAt, promise, landed, failed });
-    // Unref'd: whoever waits for the refund keeps the process alive; close() sends what is left.
-    if (!this.timer) this.timer = setTimeout(this.sendDue, REFUND_HOLD_MS).unref();
+    // Unref'd: a held refund alone must not keep the process up; close() sends what is left.
+    if (!this.timer) this.timer = setTimeout(this.sendDue, this.holdMs).unref();
     return promise;
   }
 
@@ -78,12 +90,13 @@ export class HeldRefunds {
     return held;
   }
 
-  /** Sends every held refund now (before the connection closes). */
-  sendAll(): void {
+  /** Sends every held refund now (before the connection closes); resolves once each landed or failed. */
+  async sendAll(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const held of this.held.values()) this.sendAlone(held);
+    const sent = [...this.held.values()].map((held) => this.sendAlone(held));
     this.held.clear();
+    await Promise.allSettled(sent);
   }
 
   /** Sends the refunds whose hold is over, and sets the timer for the next one. */
@@ -100,8 +113,8 @@ export class HeldRefunds {
     }
   };
 
-  private sendAlone(held: Held): void {
-    this.send(held.client, held.bucket, held.refundMilli).then(held.landed, held.failed);
+  private sendAlone(held: Held): Promise<void> {
+    return this.send(held.client, held.bucket, held.refundMilli).then(held.landed, held.failed);
   }
 }
 

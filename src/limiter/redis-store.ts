@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Cluster, Command, type Redis } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
-import { type CarriedRefund, HeldRefunds } from './held-refunds.js';
+import { type CarriedRefund, HeldRefunds, REFUND_HOLD_MS } from './held-refunds.js';
 import { bucketKey, inflightKey, windowKey } from './keys.js';
 import { LUA_SCRIPTS } from './lua-scripts.js';
 import { closeRedis } from './redis-connection.js';
@@ -39,8 +39,21 @@ const SETTLE = script(LUA_SCRIPTS.settle);
 export class RedisStore implements LimiterStore {
   readonly kind = 'redis';
 
-  /** @param redis a connected client; the store closes it on `close()`. */
-  constructor(private readonly redis: Redis | Cluster) {}
+  /**
+   * @param redis a connected client; the store closes it on `close()`.
+   * @param options.refundHoldMs how long a points-only refund waits for the next charge of its
+   *   bucket to carry it (default {@link REFUND_HOLD_MS}; `refundHoldFor` bounds it by the deadline).
+   */
+  constructor(
+    private readonly redis: Redis | Cluster,
+    options: { refundHoldMs?: number } = {},
+  ) {
+    this.heldRefunds = new HeldRefunds(
+      (client, bucket, refundMilli) =>
+        this.refundOnce({ client, bucket, refundMilli, reservation: '', windows: [], slot: false }, []),
+      options.refundHoldMs ?? REFUND_HOLD_MS,
+    );
+  }
 
   /**
    * The Redis server that holds the client's keys, as `host:port`: on a Cluster the master of the
@@ -200,14 +213,15 @@ export class RedisStore implements LimiterStore {
 
   private chargeOnce(request: ChargeRequest, reservation: string): Promise<ChargeResult> {
     const { client, windows, concurrency, bucket } = request;
-    // A refund held for this bucket rides on this charge, which gives it back first.
-    const carried = bucket ? this.heldRefunds.take(client, bucket) : undefined;
     // EVALSHA's arguments, built once as strings (see `run`): sha, numkeys, keys, then arguments.
     const argv = [CHARGE.sha, '', bucketKey(client)];
     for (const window of windows) argv.push(windowKey(window.owner ?? client, window.name));
     if (concurrency) argv.push(inflightKey(client));
     argv[1] = String(argv.length - 2);
     pushBucketArgs(argv, bucket);
+    // A refund held for this bucket rides on this charge, which gives it back first. Taken here,
+    // with nothing left to throw before the call is made: a refund taken must land or fail with it.
+    const carried = bucket ? this.heldRefunds.take(client, bucket) : undefined;
     argv.push(String(request.costMilli), carried ? String(carried.refundMilli) : '0');
     for (const window of windows)
       argv.push(String(window.max), String(window.windowMs), String(window.count));
@@ -247,9 +261,7 @@ export class RedisStore implements LimiterStore {
    * same bucket to give back in its one call (see {@link HeldRefunds}), else sent by themselves.
    * Refunds that carry windows or a concurrency slot name their charge, and go alone, at once.
    */
-  private readonly heldRefunds = new HeldRefunds((client, bucket, refundMilli) =>
-    this.refundOnce({ client, bucket, refundMilli, reservation: '', windows: [], slot: false }, []),
-  );
+  private readonly heldRefunds: HeldRefunds;
 
   private async refundOnce(request: RefundRequest, windows: RefundRequest['windows']): Promise<void> {
     const slot = request.slot === true;
@@ -303,7 +315,7 @@ export class RedisStore implements LimiterStore {
 
   /** Sends the refunds it holds (ahead of QUIT on their connections), then closes the connection. */
   async close(): Promise<void> {
-    this.heldRefunds.sendAll();
+    await this.heldRefunds.sendAll();
     await closeRedis(this.redis);
   }
 }
