@@ -88,7 +88,7 @@ export function summariseRuns(runs: ReadonlyMap<string, readonly MeasuredRun[]>)
     const plain = runs.get(`plain/${shape.id}`) ?? [];
     const plainOps = median(plain.map((run) => run.opsPerSec));
     const plainCpu = median(plain.map((run) => run.cpuUsPerOp));
-    const plainLeast = Math.min(...plain.map((run) => run.cpuUsPerOp));
+    const plainLeast = least(plain.map((run) => run.cpuUsPerOp));
     for (const id of CONTENDER_IDS) {
       const own = runs.get(`${id}/${shape.id}`);
       if (!own) continue;
@@ -106,10 +106,10 @@ export function summariseRuns(runs: ReadonlyMap<string, readonly MeasuredRun[]>)
           median: median(cpu),
           ...spread(cpu),
           vsPlain: median(cpu) / plainCpu,
-          leastVsPlain: Math.min(...cpu) / plainLeast,
+          leastVsPlain: least(cpu) / plainLeast,
         },
         cpuOverPlainUs: {
-          least: Math.min(...cpu) - plainLeast,
+          least: least(cpu) - plainLeast,
           median: median(overPlain),
           ...spread(overPlain),
         },
@@ -118,4 +118,10 @@ export function summariseRuns(runs: ReadonlyMap<string, readonly MeasuredRun[]>)
     }
   }
   return results;
+}
+
+/** The lowest finite value (a run that served nothing has no CPU per operation); NaN when none: a MISS, never a pass. */
+function least(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? Number.NaN : Math.min(...finite);
 }

@@ -55,4 +55,19 @@ describe('the CPU headline of the throughput section', () => {
     // 114 / 100, where the medians (118 / 101) would say 1.17×: a disturbed run decides nothing.
     expect(verdict('1.15× plain')).toBe(true);
   });
+
+  it('passes no CPU target when plain was not measured', () => {
+    const withoutPlain = new Map([...DISTURBED].filter(([key]) => !key.startsWith('plain/')));
+    const targets = checkTargets({
+      throughput: summariseRuns(withoutPlain),
+      roundTrips: [],
+      exactness: [],
+      memory: [],
+    });
+    expect(targets.filter((t) => t.target.startsWith('CPU')).map((t) => t.pass)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
 });
