@@ -1,4 +1,4 @@
-import type { BucketPolicy } from './store.js';
+import type { BucketPolicy, RefundRequest } from './store.js';
 
 /**
  * How long a points-only refund waits for the next charge of its bucket to carry it, in ms, before
@@ -16,6 +16,19 @@ export const REFUND_HOLD_MS = 5;
  */
 export function refundHoldFor(deadlineMs: number): number {
   return Math.max(0, Math.min(REFUND_HOLD_MS, Math.floor(deadlineMs / 10)));
+}
+
+/**
+ * Whether a refund gives back points alone (no window calls, no concurrency slot): such a refund
+ * may be held and carried by a later charge of its bucket, or summed with others.
+ */
+export function isPointsOnly(request: RefundRequest): boolean {
+  return (
+    request.bucket !== null &&
+    request.refundMilli > 0 &&
+    request.slot !== true &&
+    request.windows.every((window) => window.used >= window.granted)
+  );
 }
 
 /** A points-only refund (the sum of those of one bucket) that a charge took to carry. */

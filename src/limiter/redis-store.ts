@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Cluster, Command, type Redis } from 'ioredis';
 import { clusterSlot } from './cluster-slot.js';
-import { type CarriedRefund, HeldRefunds, REFUND_HOLD_MS } from './held-refunds.js';
+import { type CarriedRefund, HeldRefunds, isPointsOnly, REFUND_HOLD_MS } from './held-refunds.js';
 import { bucketKey, inflightKey, windowKey } from './keys.js';
 import { LUA_SCRIPTS } from './lua-scripts.js';
 import { closeRedis } from './redis-connection.js';
@@ -156,10 +156,10 @@ export class RedisStore implements LimiterStore {
   }
 
   async refund(request: RefundRequest): Promise<void> {
-    const unused = request.windows.filter((window) => window.used < window.granted);
-    if (unused.length === 0 && request.slot !== true && request.bucket && request.refundMilli > 0) {
+    if (isPointsOnly(request) && request.bucket) {
       return this.heldRefunds.hold(request.client, request.bucket, request.refundMilli);
     }
+    const unused = request.windows.filter((window) => window.used < window.granted);
     const foreign = unused.filter((window) => window.owner !== undefined && window.owner !== request.client);
     if (foreign.length === 0 || !this.isCluster) return this.refundOnce(request, unused);
     const byOwner = groupBy(foreign, (window) => window.owner as string);

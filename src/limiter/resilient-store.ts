@@ -2,6 +2,7 @@ import { DEFAULT_REDIS_TIMEOUT_MS } from '../config/settings.js';
 import type { Logger } from '../logger.js';
 import { type Outcome, withDeadline } from './deadline.js';
 import { FallbackLedger } from './fallback-ledger.js';
+import { isPointsOnly } from './held-refunds.js';
 import type { NodeHealth } from './node-health.js';
 import { type FailurePolicy, PrimaryNodes, type ResilientStoreState } from './primary-nodes.js';
 import {
@@ -174,10 +175,24 @@ export class ResilientStore implements LimiterStore {
     const reservation = request.reservation.startsWith(PRIMARY_TAG)
       ? request.reservation.slice(PRIMARY_TAG.length)
       : request.reservation;
+    const own = withReservation(request, reservation);
+    if (isPointsOnly(own)) return this.refundPointsToPrimary(node, own);
     // Dropped when it fails (see the class comment): resolving keeps one outage one log line.
-    await this.tryPrimary(node, request.client, 'refund', () =>
-      primary.refund(withReservation(request, reservation)),
-    );
+    await this.tryPrimary(node, request.client, 'refund', () => primary.refund(own));
+  }
+
+  /**
+   * A refund of points alone: bounded by the deadline and dropped when it fails, like any refund,
+   * but told to neither side of the node's health. The Redis store holds such refunds for the next
+   * charge of their bucket to carry (`held-refunds.ts`), so their fate is that charge's, which
+   * counts already: counted here too, one lost charge carrying k summed refunds would count as
+   * 1 + k failures in a row and open the breaker on a healthy Redis.
+   */
+  private async refundPointsToPrimary(node: NodeHealth, request: RefundRequest): Promise<void> {
+    if (!this.nodes.admit(node, request.client)) return;
+    const started = performance.now();
+    const outcome = await node.watch.bound(this.options.primary.refund(request), started);
+    this.options.onCall?.('refund', performance.now() - started, outcome.kind === 'value');
   }
 
   async settle(request: SettleRequest): Promise<void> {

@@ -167,6 +167,23 @@ describe('ResilientStore', () => {
     expect((await primary.inner.peek('c', policy)).remainingMilli).toBe(50_000);
   });
 
+  it('does not count failed refunds of points alone toward an outage: a charge carrying them already did', async () => {
+    const { primary, store, calls } = setup();
+    const charged = await charge(store, 'c', 50_000);
+    primary.mode = 'fail';
+    // As when one lost charge carried the sum of five refunds (held-refunds.ts): they fail with it.
+    const pointsOnly = { client: 'c', bucket: policy, refundMilli: 1000, reservation: charged.reservation };
+    for (let i = 0; i < 5; i++) await store.refund({ ...pointsOnly, windows: [] });
+    expect(store.state).toBe('shared');
+    // Still measured, as failed calls.
+    expect(calls.filter((call) => call.operation === 'refund')).toHaveLength(5);
+    expect(calls.every((call) => call.operation !== 'refund' || !call.ok)).toBe(true);
+    // A refund that gives back window calls goes alone, and its failures do count.
+    const withCalls = { ...pointsOnly, windows: [{ ...dataWindow, granted: 1, used: 0, grantedAtMs: 0 }] };
+    for (let i = 0; i < 3; i++) await store.refund(withCalls);
+    expect(store.state).toBe('fallback');
+  });
+
   it('gives back a charge the primary made after its deadline, so the client pays once', async () => {
     const { primary, fallback, store, logs } = setup();
     primary.mode = 'late';
