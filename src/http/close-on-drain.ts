@@ -32,15 +32,17 @@ export function closeConnectionsOnDrain(httpServer: Server): ConnectionDrain {
   const unanswered = new Set<ServerResponse>();
   let draining = false;
   let closing = false;
+  // One listener for every response ('close' comes once), not a closure and a `once` wrapper each.
+  function answered(this: ServerResponse): void {
+    unanswered.delete(this);
+    // An answer whose head went out before the drain kept its connection alive: close it
+    // now that it is idle (Node closes only idle connections, never one reading a request).
+    if (closing) setImmediate(() => httpServer.closeIdleConnections());
+  }
   httpServer.on('request', (_request, response: ServerResponse) => {
     if (draining) response.shouldKeepAlive = false;
     unanswered.add(response);
-    response.once('close', () => {
-      unanswered.delete(response);
-      // An answer whose head went out before the drain kept its connection alive: close it
-      // now that it is idle (Node closes only idle connections, never one reading a request).
-      if (closing) setImmediate(() => httpServer.closeIdleConnections());
-    });
+    response.on('close', answered);
   });
 
   const start = () => {
