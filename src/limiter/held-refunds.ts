@@ -53,10 +53,10 @@ interface Held extends CarriedRefund {
 type SendRefund = (client: string, bucket: BucketPolicy, refundMilli: number) => Promise<void>;
 
 /**
- * Points-only refunds held per client and bucket policy for a short while ({@link refundHoldFor}), for the next
- * charge of that bucket to carry ({@link take}); those no charge took are sent by themselves.
- * Refunds of one bucket held meanwhile add up into one sum: points given back only add up (capped
- * at capacity either way), so the bucket ends as separate calls would leave it.
+ * Points-only refunds held per client and bucket policy for a short while ({@link refundHoldFor}),
+ * for the next charge of that bucket to carry ({@link take}); those no charge took are sent by
+ * themselves. Refunds of one bucket held meanwhile add up into one sum: points given back only add
+ * up (capped at capacity either way), so the bucket ends as separate calls would leave it.
  */
 export class HeldRefunds {
   /** In the order they began to wait, so by `dueAt`: one timer serves them all, set for the oldest. */
