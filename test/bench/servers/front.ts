@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { TollgateContext } from '../../../src/context.js';
@@ -7,6 +7,26 @@ import { anonymousClient } from '../../../src/identity/client-identity.js';
 
 // The alternatives never apply Tollgate's @rateLimit, so nothing ever asks for a field grant.
 const NO_FIELD_LIMITS: TollgateContext['fieldAdmission'] = { admit: () => true, release: () => {} };
+
+/** An alternative's Apollo Server over `schema`, started: configured as Tollgate's server configures its own. */
+export async function startAlternativeApollo(
+  schema: GraphQLSchema,
+  plugins: ApolloServerPlugin<TollgateContext>[],
+): Promise<ApolloServer<TollgateContext>> {
+  const apollo = new ApolloServer<TollgateContext>({
+    schema,
+    plugins,
+    allowBatchedHttpRequests: true,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  return apollo;
+}
+
+/** An alternative's context: the client keyed by address, as Tollgate keys callers without an API key. */
+export async function alternativeContext(request: IncomingMessage): Promise<TollgateContext> {
+  return { client: anonymousClient(request.socket.remoteAddress), fieldAdmission: NO_FIELD_LIMITS };
+}
 
 /**
  * Serves `schema` on Tollgate's own node:http front (same body reading, same Apollo call; clients
@@ -19,20 +39,11 @@ export async function serveOnTollgateFront(
   plugins: ApolloServerPlugin<TollgateContext>[],
   port: number,
 ): Promise<void> {
-  const apollo = new ApolloServer<TollgateContext>({
-    schema,
-    plugins,
-    allowBatchedHttpRequests: true,
-    includeStacktraceInErrorResponses: false,
-  });
-  await apollo.start();
+  const apollo = await startAlternativeApollo(schema, plugins);
   const httpServer = createServer(
     createRequestListener({
       apollo,
-      context: async (request) => ({
-        client: anonymousClient(request.socket.remoteAddress),
-        fieldAdmission: NO_FIELD_LIMITS,
-      }),
+      context: alternativeContext,
       onError: (error) => console.error('request failed', error),
     }),
   );
