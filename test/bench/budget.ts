@@ -21,6 +21,8 @@ export interface BenchBudget {
   memoryClients: number;
   /** Seconds until an idle client's keys expire in the memory test (`BENCH_MEMORY_TTL_S`, default 15). */
   memoryTtlSec: number;
+  /** Operations per in-process run of each contender and shape (`BENCH_IN_PROCESS_OPS`, default 3,000). */
+  inProcessOps: number;
   /** Documents priced per pricing timing (`BENCH_PRICING_ITERATIONS`, default 2,000). */
   pricingIterations: number;
   /** Where the JSON goes (`BENCH_JSON`, default `test/bench/results/bench-<time>.json`). */
@@ -49,6 +51,7 @@ export function readBudget(env: NodeJS.ProcessEnv = process.env): BenchBudget {
     windowSec: read('BENCH_WINDOW_S', 60, 2),
     memoryClients: read('BENCH_MEMORY_CLIENTS', 100_000, 1),
     memoryTtlSec: read('BENCH_MEMORY_TTL_S', 15, 1),
+    inProcessOps: read('BENCH_IN_PROCESS_OPS', 3000, 1),
     pricingIterations: read('BENCH_PRICING_ITERATIONS', 2000, 1),
     jsonPath: env.BENCH_JSON || undefined,
   };

@@ -2,15 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
+/** The project's folder, with a trailing slash. */
+export const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** Where test/bench/tsconfig.servers.json compiles the alternatives (the tree mirrors the project's). */
-const BUILD_DIR = `${PROJECT_ROOT}test/bench/results/build/`;
+export const BUILD_DIR = `${PROJECT_ROOT}test/bench/results/build/`;
 
 /** Tollgate's entry as production starts it (`npm start`): the compiled package. */
 export const TOLLGATE_ENTRY = 'dist/main.js';
 /** The alternatives' entry, compiled like Tollgate's, so that no contender pays for tsx. */
 export const ALTERNATIVE_ENTRY = 'test/bench/results/build/test/bench/servers/alternative.js';
+/** The entry of the in-process section's runs, compiled likewise. */
+export const IN_PROCESS_ENTRY = 'test/bench/results/build/test/bench/servers/in-process.js';
 
 /**
  * Compiles every contender to JavaScript before the bench starts them: the package (dist/, as

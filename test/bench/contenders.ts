@@ -62,15 +62,16 @@ export type ContenderMode =
   | { kind: 'throughput' }
   | { kind: 'exact' /** Operations per window. */; limit: number; windowSec: number };
 
-// Buckets so large that the load is never throttled (and small enough for exact integers in Lua).
-const UNTHROTTLED_TIERS = Object.fromEntries(
+/** Tollgate's tier settings for buckets so large that the load is never throttled (and small enough for exact integers in Lua). */
+export const UNTHROTTLED_TIERS = Object.fromEntries(
   ['ANONYMOUS', 'FREE', 'PRO'].flatMap((tier) => [
     [`TOLLGATE_TIER_${tier}_CAPACITY`, '1000000'],
     [`TOLLGATE_TIER_${tier}_REFILL_PER_SEC`, '1000000'],
     [`TOLLGATE_TIER_${tier}_MAX_COST`, '1000000'],
   ]),
 );
-const THROUGHPUT_LIMIT = 2_000_000_000;
+/** The alternatives' limit when they must not refuse anything: operations per window. */
+export const THROUGHPUT_LIMIT = 2_000_000_000;
 
 /** Starts one contender in a process of its own, on a free port, pinned to the server core. */
 export async function startContender(

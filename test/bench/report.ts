@@ -2,6 +2,7 @@ import { EXACT_LIMIT } from './budget.js';
 import { CONTENDERS, type ContenderId } from './contenders.js';
 import type { MachineInfo } from './machine.js';
 import type { ExactnessResult } from './sections/exactness.js';
+import type { InProcessResult } from './sections/in-process.js';
 import type { MemoryResult } from './sections/memory.js';
 import type { OutageResult } from './sections/outage.js';
 import type { PricingResult } from './sections/pricing.js';
@@ -15,6 +16,8 @@ import type { TargetCheck } from './targets.js';
 export interface BenchReport {
   machine: MachineInfo;
   throughput: ThroughputResult[];
+  /** CPU per operation of each contender's JavaScript, with no socket between client and server. */
+  inProcess: InProcessResult[];
   roundTrips: RoundTripResult[];
   exactness: ExactnessResult[];
   memory: MemoryResult[];
@@ -33,6 +36,7 @@ export interface BenchReport {
 export const SECTION_TITLES = [
   'Targets',
   'CPU per operation, throughput and latency',
+  'CPU per operation in process',
   'Redis per operation',
   'Exactness',
   'Redis memory per client',
@@ -95,6 +99,24 @@ export function renderMarkdown(r: BenchReport): string {
       ]),
     ),
     `## ${SECTION_TITLES[2]}`,
+    `The same servers, configured the same way, each given ${int(r.machine.budget.inProcessOps)} operations per run (ten in flight) by Apollo's \`executeHTTPGraphQLRequest\` in one process on the server core, ${r.machine.budget.repeat} repetitions in alternating order: no socket between client and server (Redis is still called over its own), so no kernel, HTTP parser or response write in the figure. What each contender's own JavaScript costs per operation, not a target.`,
+    table(
+      [
+        'Contender',
+        'Query',
+        'CPU µs/op over plain: least disturbed',
+        'per repetition: median',
+        'CPU µs/op (least–most)',
+      ],
+      r.inProcess.map((t) => [
+        label(t.contender),
+        t.shape,
+        `**${fixed(t.cpuOverPlainUs.least, 1)}**`,
+        fixed(t.cpuOverPlainUs.median, 1),
+        `${fixed(Math.min(...t.cpuUsPerOp), 1)}–${fixed(Math.max(...t.cpuUsPerOp), 1)}`,
+      ]),
+    ),
+    `## ${SECTION_TITLES[3]}`,
     "Counted with MONITOR on the bench's own Redis; a MULTI…EXEC block is one round trip.",
     table(
       [
@@ -120,7 +142,7 @@ export function renderMarkdown(r: BenchReport): string {
         t.serverWarnings.join('; ') || '—',
       ]),
     ),
-    `## ${SECTION_TITLES[3]}`,
+    `## ${SECTION_TITLES[4]}`,
     `Limit ${EXACT_LIMIT} per ${m.budget.windowSec} s per client. Boundary: one request opens the window, then 100 just before its end and 100 just after. ` +
       'Tollgate counts a window of more than 64 calls per sub-window (1/64 of it): never more than the limit in any span of the window, and a call counts at most one sub-window (less 1 ms) past its end, so the burst after may find the opener still counted.',
     table(
@@ -143,7 +165,7 @@ export function renderMarkdown(r: BenchReport): string {
         e.serverWarnings.join('; ') || '—',
       ]),
     ),
-    `## ${SECTION_TITLES[4]}`,
+    `## ${SECTION_TITLES[5]}`,
     table(
       [
         'Store',
@@ -164,7 +186,7 @@ export function renderMarkdown(r: BenchReport): string {
         fixed(x.expiredAfterSec, 1),
       ]),
     ),
-    `## ${SECTION_TITLES[5]}`,
+    `## ${SECTION_TITLES[6]}`,
     table(
       ['Query', 'Estimated cost', 'Cold µs (fresh document)', 'Repeated µs (same document)'],
       [
@@ -176,7 +198,7 @@ export function renderMarkdown(r: BenchReport): string {
         ],
       ],
     ),
-    `## ${SECTION_TITLES[6]}`,
+    `## ${SECTION_TITLES[7]}`,
     r.outageSkipped ??
       table(
         ['Contender', 'Answers while Redis is down (status code, ms)', 'Serves again after restart'],
@@ -188,7 +210,7 @@ export function renderMarkdown(r: BenchReport): string {
           o.recoveredAfterSec === null ? 'not within 10 s' : `${fixed(o.recoveredAfterSec, 1)} s`,
         ]),
       ),
-    `## ${SECTION_TITLES[7]}`,
+    `## ${SECTION_TITLES[8]}`,
     'Off (the default), no shedder exists: no check, no counting plugin, no timer. On, in process:',
     table(
       ['Work', 'Per operation'],
@@ -200,7 +222,7 @@ export function renderMarkdown(r: BenchReport): string {
         ['`tollgate.context()` (identity + check), shedding on', `${fixed(r.shedding.contextOnUs, 2)} µs`],
       ],
     ),
-    `## ${SECTION_TITLES[8]}`,
+    `## ${SECTION_TITLES[9]}`,
     table(
       [
         'Variant',

@@ -16,6 +16,7 @@ import { describeMachine } from './machine.js';
 import { killServers, LOAD_CORE, pinSelf, unpinSelf } from './processes.js';
 import { type BenchReport, renderMarkdown } from './report.js';
 import { measureExactness } from './sections/exactness.js';
+import { measureInProcess } from './sections/in-process.js';
 import { measureMemory } from './sections/memory.js';
 import { measureOutage, type RedisControl } from './sections/outage.js';
 import { measurePricing } from './sections/pricing.js';
@@ -86,6 +87,10 @@ async function main(): Promise<void> {
     const shaping = await measureShaping(redis.url, budget.pricingIterations);
     await flush(redis.url);
 
+    progress('CPU per operation in process');
+    const inProcess = await measureInProcess(redis.url, budget);
+    await flush(redis.url);
+
     progress('starting the contenders, unthrottled');
     const loaded = await withContenders({ kind: 'throughput' }, redis.url, async (servers) => {
       progress('throughput and latency');
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
     const report: BenchReport = {
       machine: describeMachine(budget, startedAt, startLoad),
       ...measured,
+      inProcess,
       pricing,
       shedding,
       shaping,

@@ -12,3 +12,9 @@ export function median(values: readonly number[]): number {
 export function spread(values: readonly number[]): { min: number; max: number } {
   return { min: Math.min(...values), max: Math.max(...values) };
 }
+
+/** The lowest finite value (a run that served nothing has no CPU per operation); NaN when none: a MISS, never a pass. */
+export function least(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite);
+  return finite.length === 0 ? Number.NaN : Math.min(...finite);
+}

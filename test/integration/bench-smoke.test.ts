@@ -28,6 +28,7 @@ function runTinyBench(jsonPath: string): Promise<{ code: number | null; stdout: 
       BENCH_MEMORY_CLIENTS: '500',
       BENCH_MEMORY_TTL_S: '1',
       BENCH_PRICING_ITERATIONS: '20',
+      BENCH_IN_PROCESS_OPS: '20',
       BENCH_JSON: jsonPath,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,6 +66,9 @@ describe('npm run bench on a tiny budget', () => {
     const redisIds = CONTENDERS.filter((c) => c.usesRedis).map((c) => c.id);
     expect(new Set(report.throughput.map((t) => `${t.contender}/${t.shape}`)).size).toBe(ids.length * 2);
     for (const row of report.throughput) expect(row.opsPerSec.median).toBeGreaterThan(0);
+    // Every contender's JavaScript, in process, on both queries (its answers checked on the way).
+    expect(new Set(report.inProcess.map((t) => `${t.contender}/${t.shape}`)).size).toBe(ids.length * 2);
+    for (const row of report.inProcess) expect(Math.min(...row.cpuUsPerOp)).toBeGreaterThan(0);
     expect(report.roundTrips.map((t) => t.contender).sort()).toEqual([...redisIds, ...redisIds].sort());
     expect(report.exactness.map((e) => e.contender)).toEqual(ids);
     expect(report.outage.map((o) => o.contender)).toEqual(ids);

@@ -4,7 +4,7 @@ import { post } from '../http.js';
 import { type LoadResult, runLoad } from '../load.js';
 import { cpuTimeMs, type ServerProcess } from '../processes.js';
 import { SHAPES } from '../queries.js';
-import { median, spread } from '../stats.js';
+import { least, median, spread } from '../stats.js';
 
 /** One measured load run, with the server's own CPU time over it. */
 export interface MeasuredRun extends LoadResult {
@@ -118,10 +118,4 @@ export function summariseRuns(runs: ReadonlyMap<string, readonly MeasuredRun[]>)
     }
   }
   return results;
-}
-
-/** The lowest finite value (a run that served nothing has no CPU per operation); NaN when none: a MISS, never a pass. */
-function least(values: readonly number[]): number {
-  const finite = values.filter(Number.isFinite);
-  return finite.length === 0 ? Number.NaN : Math.min(...finite);
 }

@@ -1,0 +1,148 @@
+/**
+ * Entry point of the bench's in-process section, in a process of its own pinned to the server
+ * core: `node test/bench/results/build/test/bench/servers/in-process.js` (compiled by build.ts)
+ * with BENCH_TOLLGATE_DIST (the built package's folder, `dist/`), REDIS_URL, BENCH_IN_PROCESS_OPS,
+ * BENCH_REPEAT and Tollgate's settings in the environment. Prints one JSON line,
+ * {@link InProcessRuns}.
+ *
+ * Every contender's Apollo Server, configured as over HTTP, is given the bench's operations by
+ * `executeHTTPGraphQLRequest`, ten in flight, with no socket in between: what an operation costs
+ * the process's JavaScript, without what the HTTP path adds around it (the kernel's share, the
+ * parser, the write), which moves far more from run to run on a shared machine than the
+ * JavaScript does. Calls to Redis still go over their socket.
+ */
+import type { IncomingMessage } from 'node:http';
+import { type ApolloServer, HeaderMap } from '@apollo/server';
+import type { TollgateContext } from '../../../src/context.js';
+import type * as DemoEntry from '../../../src/demo/index.js';
+import type * as PublicEntry from '../../../src/index.js';
+import { SHAPES } from '../queries.js';
+import { ALTERNATIVE_IDS, alternativeSetup } from './alternatives.js';
+import { alternativeContext, startAlternativeApollo } from './front.js';
+
+/** What the entry prints: CPU µs per operation of every run, by contender and shape, in run order. */
+export interface InProcessRuns {
+  opsPerRun: number;
+  runs: Array<{ contender: string; shape: string; cpuUsPerOp: number[] }>;
+}
+
+/** One contender as the loop drives it. */
+interface Target {
+  id: string;
+  apollo: ApolloServer<TollgateContext>;
+  context: () => Promise<TollgateContext>;
+}
+
+const IN_FLIGHT = 10;
+const HEADERS = new HeaderMap([['content-type', 'application/json']]);
+// What Tollgate reads of a request: its headers and the peer's address (no API key: by address).
+const REQUEST = {
+  headers: { host: '127.0.0.1', 'content-type': 'application/json' },
+  socket: { remoteAddress: '127.0.0.1' },
+} as unknown as IncomingMessage;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`the in-process bench needs ${name}`);
+  return value;
+}
+
+/** Tollgate embedded in an Apollo Server through its public entry, as an app embeds it, from `dist/`. */
+async function tollgateTarget(id: string, dist: string, redisUrl: string | undefined): Promise<Target> {
+  // Loaded at run time from the built package: the bench measures what production runs.
+  const entry = (await import(`${dist}/index.js`)) as typeof PublicEntry;
+  const { bookstore } = (await import(`${dist}/demo/index.js`)) as typeof DemoEntry;
+  const { REDIS_URL: _unused, ...env } = process.env;
+  const tollgate = await entry.createTollgate({
+    typeDefs: bookstore.typeDefs,
+    resolvers: bookstore.createResolvers(),
+    config: entry.loadConfig(redisUrl ? { ...env, REDIS_URL: redisUrl } : env),
+  });
+  const { ApolloServer } = await import('@apollo/server');
+  const apollo = new ApolloServer<TollgateContext>({
+    ...tollgate.apolloConfig,
+    allowBatchedHttpRequests: true,
+    includeStacktraceInErrorResponses: false,
+  });
+  await apollo.start();
+  return { id, apollo, context: () => tollgate.context(REQUEST) };
+}
+
+async function targets(): Promise<Target[]> {
+  const dist = required('BENCH_TOLLGATE_DIST');
+  const redisUrl = required('REDIS_URL');
+  const limits = { redisUrl, limit: Number(required('BENCH_LIMIT')), windowSec: 60 };
+  const alternatives = await Promise.all(
+    ALTERNATIVE_IDS.map(async (id): Promise<Target> => {
+      const { schema, plugins } = alternativeSetup(id, limits);
+      return {
+        id,
+        apollo: await startAlternativeApollo(schema, plugins),
+        context: () => alternativeContext(REQUEST),
+      };
+    }),
+  );
+  return [
+    ...alternatives,
+    await tollgateTarget('tollgate-redis', dist, redisUrl),
+    await tollgateTarget('tollgate-memory', dist, undefined),
+  ];
+}
+
+/** Runs `ops` operations of `query`, ten in flight; throws on the first answer that is not a clean 200. */
+async function runOps(target: Target, query: string, ops: number, check: boolean): Promise<void> {
+  let started = 0;
+  const worker = async () => {
+    while (started < ops) {
+      started += 1;
+      const result = await target.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: 'POST', headers: HEADERS, search: '', body: { query } },
+        context: target.context,
+      });
+      if (!check) continue;
+      const body = result.body.kind === 'complete' ? result.body.string : '';
+      if ((result.status ?? 200) !== 200 || !body.startsWith('{"data":{') || body.includes('"errors"')) {
+        throw new Error(`${target.id} answered ${result.status ?? 200}: ${body.slice(0, 300)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+/** CPU µs (user + system) per operation of one run. */
+async function measuredRun(target: Target, query: string, ops: number): Promise<number> {
+  const before = process.cpuUsage();
+  await runOps(target, query, ops, false);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / ops;
+}
+
+async function main(): Promise<void> {
+  const ops = Number(required('BENCH_IN_PROCESS_OPS'));
+  const repeat = Number(required('BENCH_REPEAT'));
+  const all = await targets();
+  const runs: InProcessRuns['runs'] = [];
+  for (const shape of SHAPES) {
+    // Warm-up: every contender's answers are checked once, and its code is compiled before it counts.
+    for (const target of all) await runOps(target, shape.query, ops, true);
+    const byId = new Map(all.map((target) => [target.id, [] as number[]]));
+    for (let rep = 0; rep < repeat; rep++) {
+      // Turns taken in the opposite order every other repetition, as over HTTP.
+      for (const target of rep % 2 === 0 ? all : [...all].reverse()) {
+        byId.get(target.id)?.push(await measuredRun(target, shape.query, ops));
+      }
+    }
+    for (const [contender, cpuUsPerOp] of byId) runs.push({ contender, shape: shape.id, cpuUsPerOp });
+  }
+  const output: InProcessRuns = { opsPerRun: ops, runs };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+main().then(
+  // Open connections and timers of nine servers: the numbers are out, nothing else is owed.
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
