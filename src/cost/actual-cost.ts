@@ -40,6 +40,19 @@ export interface ShapeField {
 }
 
 /**
+ * The fields of a selection set as they apply to one object type, split for the walk: what every
+ * object of that type costs whatever its values (the fields' arguments, and leaves that cost
+ * nothing, null or not: the demand-control model's scalars and enums), and the fields whose values
+ * must be read.
+ */
+export interface Shape {
+  /** Cost of one object of the type before any value is read. */
+  readonly fixedCost: number;
+  /** The fields whose values decide their cost: composite, weighted, or with a cost when null. */
+  readonly valued: readonly ShapeField[];
+}
+
+/**
  * What is selected below a composite field. For an object type its fields are worked out once
  * (`shape`, on the first response that reaches them); an abstract type picks its member per object.
  */
@@ -48,7 +61,7 @@ interface Below {
   readonly selectionSet: SelectionSetNode;
   /** The type itself when it is an object type (no member to pick), else null. */
   readonly objectType: GraphQLObjectType | null;
-  shape: readonly ShapeField[] | undefined;
+  shape: Shape | undefined;
 }
 
 interface Walk {
@@ -113,9 +126,9 @@ function selectionsCost(walk: Walk, below: Below, value: unknown): number {
   return most;
 }
 
-function objectCost(walk: Walk, shape: readonly ShapeField[], object: Record<string, unknown>): number {
-  let cost = 0;
-  for (const field of shape) cost += valueCost(walk, field, object[field.responseKey]) + field.argumentsCost;
+function objectCost(walk: Walk, shape: Shape, object: Record<string, unknown>): number {
+  let cost = shape.fixedCost;
+  for (const field of shape.valued) cost += valueCost(walk, field, object[field.responseKey]);
   return cost;
 }
 
@@ -135,7 +148,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The fields of `selectionSet` that apply to an object of `type`, with their costs; remembered. */
-function shapeOf(walk: Walk, type: GraphQLObjectType, selectionSet: SelectionSetNode): readonly ShapeField[] {
+function shapeOf(walk: Walk, type: GraphQLObjectType, selectionSet: SelectionSetNode): Shape {
   let byType = walk.analysis.shapes.get(selectionSet);
   if (!byType) {
     byType = new Map();
@@ -143,7 +156,11 @@ function shapeOf(walk: Walk, type: GraphQLObjectType, selectionSet: SelectionSet
   }
   let shape = byType.get(type.name);
   if (!shape) {
-    shape = fieldsFor(walk, type, selectionSet).flatMap((node) => shapeField(walk, type, node) ?? []);
+    const fields = fieldsFor(walk, type, selectionSet).flatMap((node) => shapeField(walk, type, node) ?? []);
+    // A leaf that costs nothing, whatever its value, is not read on any response: most of them are.
+    const valued = fields.filter((field) => field.below || field.weight !== 0 || field.nullCost !== 0);
+    const fixedCost = fields.reduce((sum, field) => sum + field.argumentsCost, 0);
+    shape = { fixedCost, valued };
     byType.set(type.name, shape);
   }
   return shape;

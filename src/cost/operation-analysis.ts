@@ -5,7 +5,7 @@ import {
   type OperationTypeNode,
   type SelectionSetNode,
 } from 'graphql';
-import type { ShapeField } from './actual-cost.js';
+import type { Shape } from './actual-cost.js';
 import { argumentsCost } from './argument-cost.js';
 import { requestKey } from './cost-cache.js';
 import type { CostModel } from './cost-model.js';
@@ -42,7 +42,7 @@ export interface OperationAnalysis {
    * What `actualCost` needs of each selection set for each object type (fields with their costs),
    * worked out on the first response and reused for every later one.
    */
-  readonly shapes: Map<SelectionSetNode, Map<string, readonly ShapeField[]>>;
+  readonly shapes: Map<SelectionSetNode, Map<string, Shape>>;
   /** The document's fragments by name, for `actualCost`'s walk. */
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
 }

@@ -1,7 +1,7 @@
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { actualCost, estimateCost } from '../../../src/cost/index.js';
-import { demoModel, fixtureModel } from './schemas.js';
+import { actualCost, createCostModel, estimateCost } from '../../../src/cost/index.js';
+import { demoModel, fixtureModel, schemaFromSdl } from './schemas.js';
 
 const book = (id: number) => ({ title: `Book ${id}`, author: { name: 'Ann' } });
 
@@ -61,5 +61,26 @@ describe('actualCost', () => {
     expect(actualCost(pricing, query, {}, { result: { __typename: 'Part', id: 'p' } })).toBe(1);
     const untyped = parse('{ result { ... on Item { parts { id } } ... on Part { id } } }');
     expect(actualCost(pricing, untyped, {}, { result: { parts: [{ id: '1' }] } })).toBe(2);
+  });
+
+  it('counts a leaf with a @cost per value returned, and one without none, null or not', () => {
+    const weighted = createCostModel(
+      schemaFromSdl(`type Query { items: [Item!] @listSize(assumedSize: 5) }
+        type Item { id: ID!  tags: [String!] @listSize(assumedSize: 4) @cost(weight: 2)
+                    score: Int @cost(weight: 3)  note: String }`),
+      { defaultListSize: 10 },
+    );
+    const query = parse('{ items { id tags score note } }');
+    const data = {
+      items: [
+        { id: '1', tags: ['a', 'b'], score: 7, note: null },
+        // A null leaf costs its explicit @cost, as in Apollo's router; a null list of leaves too.
+        { id: '2', tags: null, score: null, note: 'n' },
+      ],
+    };
+    // Estimate: 5 items × (1 + 4 tags × 2 + score 3) = 60.
+    expect(estimateCost(weighted, query, {}).cost).toBe(60);
+    // Item 1: 1 + 2 × 2 + 3 = 8; item 2: 1 + 2 (null tags) + 3 (null score) = 6.
+    expect(actualCost(weighted, query, {}, data)).toBe(14);
   });
 });
