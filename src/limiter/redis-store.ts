@@ -155,10 +155,16 @@ export class RedisStore implements LimiterStore {
     return { ...first, windows };
   }
 
-  async refund(request: RefundRequest): Promise<void> {
+  refund(request: RefundRequest): Promise<void> {
+    // Not async: most refunds are held, and `hold` makes the one promise they need.
     if (isPointsOnly(request) && request.bucket) {
       return this.heldRefunds.hold(request.client, request.bucket, request.refundMilli);
     }
+    return this.refundNamed(request);
+  }
+
+  /** A refund that gives back window calls or a concurrency slot: sent at once, naming its charge. */
+  private async refundNamed(request: RefundRequest): Promise<void> {
     const unused = request.windows.filter((window) => window.used < window.granted);
     const foreign = unused.filter((window) => window.owner !== undefined && window.owner !== request.client);
     if (foreign.length === 0 || !this.isCluster) return this.refundOnce(request, unused);

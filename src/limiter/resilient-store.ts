@@ -161,24 +161,37 @@ export class ResilientStore implements LimiterStore {
     return { ...result, reservation: FALLBACK_TAG + result.reservation };
   }
 
-  async refund(request: RefundRequest): Promise<void> {
-    const node = this.nodes.of(request.client);
-    const { primary, fallback } = this.options;
-    if (request.reservation.startsWith(FALLBACK_TAG)) {
-      const own = withReservation(request, request.reservation.slice(FALLBACK_TAG.length));
-      await fallback.refund(own);
-      // Once its spending was charged back, the charge is Redis's to give back.
-      const charged = this.ledger.refund(node.name, own);
-      if (charged) await this.tryPrimary(node, request.client, 'refund', () => primary.refund(charged));
-      return;
+  refund(request: RefundRequest): Promise<void> {
+    // Not async, like `charge`: a refund follows most operations, and the usual one (points alone,
+    // to the primary) needs no promise of this method's own. What throws still rejects.
+    try {
+      const node = this.nodes.of(request.client);
+      if (request.reservation.startsWith(FALLBACK_TAG)) return this.refundFallbackCharge(node, request);
+      const reservation = request.reservation.startsWith(PRIMARY_TAG)
+        ? request.reservation.slice(PRIMARY_TAG.length)
+        : request.reservation;
+      const own = withReservation(request, reservation);
+      if (isPointsOnly(own)) return this.refundPointsToPrimary(node, own);
+      return this.refundToPrimary(node, own);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const reservation = request.reservation.startsWith(PRIMARY_TAG)
-      ? request.reservation.slice(PRIMARY_TAG.length)
-      : request.reservation;
-    const own = withReservation(request, reservation);
-    if (isPointsOnly(own)) return this.refundPointsToPrimary(node, own);
-    // Dropped when it fails (see the class comment): resolving keeps one outage one log line.
-    await this.tryPrimary(node, request.client, 'refund', () => primary.refund(own));
+  }
+
+  /** A refund of a charge the fallback took: to the fallback, or to the primary once charged back. */
+  private async refundFallbackCharge(node: NodeHealth, request: RefundRequest): Promise<void> {
+    const { primary, fallback } = this.options;
+    const own = withReservation(request, request.reservation.slice(FALLBACK_TAG.length));
+    await fallback.refund(own);
+    // Once its spending was charged back, the charge is Redis's to give back.
+    const charged = this.ledger.refund(node.name, own);
+    if (charged) await this.tryPrimary(node, request.client, 'refund', () => primary.refund(charged));
+  }
+
+  /** A refund of window calls or a slot to the primary; dropped when it fails (see the class comment). */
+  private async refundToPrimary(node: NodeHealth, request: RefundRequest): Promise<void> {
+    // Resolving, not rejecting, keeps one outage one log line.
+    await this.tryPrimary(node, request.client, 'refund', () => this.options.primary.refund(request));
   }
 
   /**

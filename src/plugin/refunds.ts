@@ -32,10 +32,18 @@ export function createRefunds(store: LimiterStore, logger: Logger): Refunds {
     refundLater({ client, tier, reservation, points, windows, slot }) {
       const refundMilli = points * 1000;
       if (refundMilli === 0 && !slot && windows.every((window) => window.used >= window.granted)) return;
-      const refund = store
+      // One `then` for both ends (not `catch` then `finally`): a refund follows most operations.
+      const refund: Promise<void> = store
         .refund({ client, bucket: bucketPolicy(tier), refundMilli, reservation, windows, slot })
-        .catch((error: Error) => logger.warn({ err: error.message }, 'refund failed'))
-        .finally(() => pending.delete(refund));
+        .then(
+          () => {
+            pending.delete(refund);
+          },
+          (error: Error) => {
+            pending.delete(refund);
+            logger.warn({ err: error.message }, 'refund failed');
+          },
+        );
       pending.add(refund);
     },
     async drain() {
