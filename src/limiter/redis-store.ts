@@ -302,7 +302,30 @@ export class RedisStore implements LimiterStore {
   private send(name: 'evalsha' | 'eval', argv: string[]): Promise<unknown> {
     const command = new Command(name);
     command.args = argv;
+    this.holdWritesForThisTurn();
     return this.redis.sendCommand(command) as Promise<unknown>;
+  }
+
+  /** Whether the connection's writes are held until this turn of the event loop ends. */
+  private writesHeld = false;
+
+  /**
+   * Holds the connection's writes until the end of this turn of the event loop (its check phase),
+   * then sends them in one write: the charges of every operation read in one turn go to Redis in
+   * one system call and wake it once, instead of a call each. Under load a turn reads several
+   * requests; alone, an operation waits only for the rest of its own turn (microseconds), and
+   * nothing is reordered. A Cluster spreads its commands over several connections: sent at once.
+   */
+  private holdWritesForThisTurn(): void {
+    if (this.writesHeld || isCluster(this.redis)) return;
+    const socket = this.redis.stream;
+    if (!socket || socket.destroyed) return;
+    socket.cork();
+    this.writesHeld = true;
+    setImmediate(() => {
+      this.writesHeld = false;
+      socket.uncork();
+    });
   }
 
   async peek(client: string, bucket: BucketPolicy): Promise<{ remainingMilli: number; fullAfterMs: number }> {
