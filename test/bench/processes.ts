@@ -138,6 +138,20 @@ export function cpuTimeMs(pid: number): number {
   return (ticks * 1000) / CLOCK_TICKS_PER_SEC;
 }
 
+/**
+ * The read and write system calls (of any kind: read, recv, write, writev…) a process has made so
+ * far, from `/proc/<pid>/io`; zeros where the kernel does not keep them.
+ */
+export function ioCalls(pid: number): { reads: number; writes: number } {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const count = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
+    return { reads: count('syscr'), writes: count('syscw') };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+}
+
 function warningsIn(output: string): string[] {
   const messages = new Set<string>();
   for (const line of output.split('\n')) {

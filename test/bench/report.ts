@@ -82,6 +82,7 @@ export function renderMarkdown(r: BenchReport): string {
         '× plain',
         'p50 ms',
         'p99 ms',
+        'reads + writes / op',
         'non-2xx',
       ],
       r.throughput.map((t) => [
@@ -95,6 +96,7 @@ export function renderMarkdown(r: BenchReport): string {
         fixed(t.opsPerSec.vsPlain),
         fixed(t.latencyP50Ms, 1),
         fixed(t.latencyP99Ms, 1),
+        `${fixed(t.ioCallsPerOp.reads)} + ${fixed(t.ioCallsPerOp.writes)}`,
         String(t.failures),
       ]),
     ),

@@ -66,6 +66,8 @@ describe('npm run bench on a tiny budget', () => {
     const redisIds = CONTENDERS.filter((c) => c.usesRedis).map((c) => c.id);
     expect(new Set(report.throughput.map((t) => `${t.contender}/${t.shape}`)).size).toBe(ids.length * 2);
     for (const row of report.throughput) expect(row.opsPerSec.median).toBeGreaterThan(0);
+    // Each operation reads its request and writes its answer: at least one call of each per operation.
+    for (const row of report.throughput) expect(row.ioCallsPerOp.writes).toBeGreaterThan(0.5);
     // Every contender's JavaScript, in process, on both queries (its answers checked on the way).
     expect(new Set(report.inProcess.map((t) => `${t.contender}/${t.shape}`)).size).toBe(ids.length * 2);
     for (const row of report.inProcess) expect(Math.min(...row.cpuUsPerOp)).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import type { BenchBudget } from '../budget.js';
 import { CONTENDER_IDS, type ContenderId } from '../contenders.js';
 import { post } from '../http.js';
 import { type LoadResult, runLoad } from '../load.js';
-import { cpuTimeMs, type ServerProcess } from '../processes.js';
+import { cpuTimeMs, ioCalls, type ServerProcess } from '../processes.js';
 import { SHAPES } from '../queries.js';
 import { least, median, spread } from '../stats.js';
 
@@ -10,6 +10,8 @@ import { least, median, spread } from '../stats.js';
 export interface MeasuredRun extends LoadResult {
   /** Server CPU (user + system) per operation, in microseconds. */
   cpuUsPerOp: number;
+  /** The server's read and write system calls per operation (its clients' sockets and Redis's). */
+  ioCallsPerOp: { reads: number; writes: number };
 }
 
 /** A contender's runs on one query shape, summarised; ratios are to the plain server's medians. */
@@ -20,6 +22,8 @@ export interface ThroughputResult {
   opsPerSec: { median: number; min: number; max: number; vsPlain: number };
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** Medians of the server's read and write system calls per operation. */
+  ioCallsPerOp: { reads: number; writes: number };
   /** `vsPlain`: medians' ratio; `leastVsPlain`: the least disturbed runs' ratio (min to min). */
   cpuUsPerOp: { median: number; min: number; max: number; vsPlain: number; leastVsPlain: number };
   /**
@@ -59,10 +63,17 @@ export async function measureThroughput(
         const server = servers.get(id);
         if (!server) continue;
         const cpuBeforeMs = cpuTimeMs(server.pid);
+        const ioBefore = ioCalls(server.pid);
         const load = await runLoad(server.url, shape.query, budget.durationSec, budget.connections);
         const cpuMs = cpuTimeMs(server.pid) - cpuBeforeMs;
+        const io = ioCalls(server.pid);
+        const ioCallsPerOp = {
+          reads: (io.reads - ioBefore.reads) / load.operations,
+          writes: (io.writes - ioBefore.writes) / load.operations,
+        };
         const key = `${id}/${shape.id}`;
-        runs.set(key, [...(runs.get(key) ?? []), { ...load, cpuUsPerOp: (cpuMs * 1000) / load.operations }]);
+        const run = { ...load, cpuUsPerOp: (cpuMs * 1000) / load.operations, ioCallsPerOp };
+        runs.set(key, [...(runs.get(key) ?? []), run]);
       }
     }
   }
@@ -102,6 +113,10 @@ export function summariseRuns(runs: ReadonlyMap<string, readonly MeasuredRun[]>)
         opsPerSec: { median: median(ops), ...spread(ops), vsPlain: median(ops) / plainOps },
         latencyP50Ms: median(own.map((run) => run.latencyP50Ms)),
         latencyP99Ms: median(own.map((run) => run.latencyP99Ms)),
+        ioCallsPerOp: {
+          reads: median(own.map((run) => run.ioCallsPerOp.reads)),
+          writes: median(own.map((run) => run.ioCallsPerOp.writes)),
+        },
         cpuUsPerOp: {
           median: median(cpu),
           ...spread(cpu),

@@ -7,6 +7,7 @@ import { checkTargets } from '../../bench/targets.js';
 function run(cpuUsPerOp: number): MeasuredRun {
   return {
     cpuUsPerOp,
+    ioCallsPerOp: { reads: 1, writes: 1 },
     opsPerSec: 1000,
     operations: 1000,
     latencyP50Ms: 1,
