@@ -46,6 +46,7 @@ export const SECTION_TITLES = [
   'Traffic shaping cost',
 ] as const;
 
+const usesRedis = (id: ContenderId) => CONTENDERS.find((c) => c.id === id)?.usesRedis ?? false;
 const label = (id: ContenderId) => CONTENDERS.find((c) => c.id === id)?.label ?? id;
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, digits = 2) => n.toFixed(digits);
@@ -83,6 +84,7 @@ export function renderMarkdown(r: BenchReport): string {
         'p50 ms',
         'p99 ms',
         'reads + writes / op',
+        'Redis CPU µs/op',
         'non-2xx',
       ],
       r.throughput.map((t) => [
@@ -97,6 +99,7 @@ export function renderMarkdown(r: BenchReport): string {
         fixed(t.latencyP50Ms, 1),
         fixed(t.latencyP99Ms, 1),
         `${fixed(t.ioCallsPerOp.reads)} + ${fixed(t.ioCallsPerOp.writes)}`,
+        usesRedis(t.contender) ? fixed(t.redisCpuUsPerOp, 1) : '—',
         String(t.failures),
       ]),
     ),

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     progress('starting the contenders, unthrottled');
     const loaded = await withContenders({ kind: 'throughput' }, redis.url, async (servers) => {
       progress('throughput and latency');
-      const throughput = await measureThroughput(servers, budget);
+      const throughput = await measureThroughput(servers, budget, redis.url);
       progress('Redis round trips');
       const roundTrips = await measureRoundTrips(servers, redis.url, budget);
       progress('Redis stopped');

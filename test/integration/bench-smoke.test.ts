@@ -68,6 +68,10 @@ describe('npm run bench on a tiny budget', () => {
     for (const row of report.throughput) expect(row.opsPerSec.median).toBeGreaterThan(0);
     // Each operation reads its request and writes its answer: at least one call of each per operation.
     for (const row of report.throughput) expect(row.ioCallsPerOp.writes).toBeGreaterThan(0.5);
+    // Every Redis contender's calls cost the bench's Redis some CPU.
+    for (const row of report.throughput.filter((t) => redisIds.includes(t.contender))) {
+      expect(row.redisCpuUsPerOp).toBeGreaterThan(0);
+    }
     // Every contender's JavaScript, in process, on both queries (its answers checked on the way).
     expect(new Set(report.inProcess.map((t) => `${t.contender}/${t.shape}`)).size).toBe(ids.length * 2);
     for (const row of report.inProcess) expect(Math.min(...row.cpuUsPerOp)).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import type { BenchBudget } from '../budget.js';
 import { CONTENDER_IDS, type ContenderId } from '../contenders.js';
 import { post } from '../http.js';
@@ -12,6 +13,8 @@ export interface MeasuredRun extends LoadResult {
   cpuUsPerOp: number;
   /** The server's read and write system calls per operation (its clients' sockets and Redis's). */
   ioCallsPerOp: { reads: number; writes: number };
+  /** Redis's own CPU (user + system, from `INFO cpu`) per operation, in microseconds. */
+  redisCpuUsPerOp: number;
 }
 
 /** A contender's runs on one query shape, summarised; ratios are to the plain server's medians. */
@@ -24,6 +27,8 @@ export interface ThroughputResult {
   latencyP99Ms: number;
   /** Medians of the server's read and write system calls per operation. */
   ioCallsPerOp: { reads: number; writes: number };
+  /** Median of Redis's CPU per operation, in µs: what the contender costs the shared Redis. */
+  redisCpuUsPerOp: number;
   /** `vsPlain`: medians' ratio; `leastVsPlain`: the least disturbed runs' ratio (min to min). */
   cpuUsPerOp: { median: number; min: number; max: number; vsPlain: number; leastVsPlain: number };
   /**
@@ -47,6 +52,27 @@ export interface ThroughputResult {
 export async function measureThroughput(
   servers: ReadonlyMap<ContenderId, ServerProcess>,
   budget: BenchBudget,
+  redisUrl: string,
+): Promise<ThroughputResult[]> {
+  const redis = new Redis(redisUrl);
+  try {
+    return await measureRuns(servers, budget, () => redisCpuMs(redis));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Redis's CPU time so far (user + system), in ms, as it reports it (`INFO cpu`, to the microsecond). */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+}
+
+async function measureRuns(
+  servers: ReadonlyMap<ContenderId, ServerProcess>,
+  budget: BenchBudget,
+  redisCpu: () => Promise<number>,
 ): Promise<ThroughputResult[]> {
   await checkEveryAnswer(servers);
   if (budget.warmupSec > 0) {
@@ -62,17 +88,19 @@ export async function measureThroughput(
       for (const id of rep % 2 === 0 ? CONTENDER_IDS : [...CONTENDER_IDS].reverse()) {
         const server = servers.get(id);
         if (!server) continue;
+        const redisBeforeMs = await redisCpu();
         const cpuBeforeMs = cpuTimeMs(server.pid);
         const ioBefore = ioCalls(server.pid);
         const load = await runLoad(server.url, shape.query, budget.durationSec, budget.connections);
         const cpuMs = cpuTimeMs(server.pid) - cpuBeforeMs;
         const io = ioCalls(server.pid);
+        const redisCpuUsPerOp = (((await redisCpu()) - redisBeforeMs) * 1000) / load.operations;
         const ioCallsPerOp = {
           reads: (io.reads - ioBefore.reads) / load.operations,
           writes: (io.writes - ioBefore.writes) / load.operations,
         };
         const key = `${id}/${shape.id}`;
-        const run = { ...load, cpuUsPerOp: (cpuMs * 1000) / load.operations, ioCallsPerOp };
+        const run = { ...load, cpuUsPerOp: (cpuMs * 1000) / load.operations, ioCallsPerOp, redisCpuUsPerOp };
         runs.set(key, [...(runs.get(key) ?? []), run]);
       }
     }
@@ -117,6 +145,7 @@ export function summariseRuns(runs: ReadonlyMap<string, readonly MeasuredRun[]>)
           reads: median(own.map((run) => run.ioCallsPerOp.reads)),
           writes: median(own.map((run) => run.ioCallsPerOp.writes)),
         },
+        redisCpuUsPerOp: median(own.map((run) => run.redisCpuUsPerOp)),
         cpuUsPerOp: {
           median: median(cpu),
           ...spread(cpu),

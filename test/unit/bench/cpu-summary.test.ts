@@ -8,6 +8,7 @@ function run(cpuUsPerOp: number): MeasuredRun {
   return {
     cpuUsPerOp,
     ioCallsPerOp: { reads: 1, writes: 1 },
+    redisCpuUsPerOp: 0,
     opsPerSec: 1000,
     operations: 1000,
     latencyP50Ms: 1,
