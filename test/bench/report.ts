@@ -104,7 +104,7 @@ export function renderMarkdown(r: BenchReport): string {
       ]),
     ),
     `## ${SECTION_TITLES[2]}`,
-    `The same servers, configured the same way, each given ${int(r.machine.budget.inProcessOps)} operations per run (ten in flight) by Apollo's \`executeHTTPGraphQLRequest\` in one process on the server core, ${r.machine.budget.repeat} repetitions in alternating order: no socket between client and server (Redis is still called over its own), so no kernel, HTTP parser or response write in the figure. What each contender's own JavaScript costs per operation, not a target.`,
+    `The same servers, configured the same way, each given ${int(r.machine.budget.inProcessOps)} operations per run (ten in flight) by Apollo's \`executeHTTPGraphQLRequest\`, each in a process of its own on the server core, ${r.machine.budget.repeat} repetitions in two passes of opposite order: no socket between client and server (Redis is still called over its own), so no kernel, HTTP parser or response write in the figure. What each contender's own JavaScript costs per operation, not a target.`,
     table(
       [
         'Contender',

@@ -20,10 +20,38 @@ export interface InProcessResult {
 
 /**
  * CPU per operation of every contender's JavaScript, without sockets between client and server
- * (see `servers/in-process.ts`), in a process of its own on the server core. The figures the HTTP
- * section's CPU column holds, less what the HTTP path adds and with far less of its noise.
+ * (see `servers/in-process.ts`), each in a process of its own on the server core, in two passes of
+ * half the repetitions, the second in the opposite order (a slow phase of a noisy machine then
+ * hits them alike). The figures the HTTP section's CPU column holds, less what the HTTP path adds.
  */
 export async function measureInProcess(redisUrl: string, budget: BenchBudget): Promise<InProcessResult[]> {
+  const runs = new Map<string, number[]>();
+  const perPass = [Math.ceil(budget.repeat / 2), Math.floor(budget.repeat / 2)];
+  for (const [pass, repeat] of perPass.entries()) {
+    if (repeat === 0) continue;
+    for (const contender of pass === 0 ? CONTENDER_IDS : [...CONTENDER_IDS].reverse()) {
+      const output = await runContender(contender, redisUrl, budget.inProcessOps, repeat);
+      for (const run of output.runs) {
+        const key = `${run.contender}/${run.shape}`;
+        runs.set(key, [...(runs.get(key) ?? []), ...run.cpuUsPerOp]);
+      }
+    }
+  }
+  return summariseInProcess({
+    opsPerRun: budget.inProcessOps,
+    runs: [...runs].map(([key, cpuUsPerOp]) => {
+      const [contender = '', shape = ''] = key.split('/');
+      return { contender, shape, cpuUsPerOp };
+    }),
+  });
+}
+
+async function runContender(
+  contender: ContenderId,
+  redisUrl: string,
+  ops: number,
+  repeat: number,
+): Promise<InProcessRuns> {
   const [command, args] = pinned(SERVER_CORE, process.execPath, [IN_PROCESS_ENTRY]);
   const { stdout } = await promisify(execFile)(command, args, {
     cwd: PROJECT_ROOT,
@@ -31,16 +59,16 @@ export async function measureInProcess(redisUrl: string, budget: BenchBudget): P
       PATH: process.env.PATH,
       ...UNTHROTTLED_TIERS,
       LOG_LEVEL: 'warn',
+      BENCH_CONTENDER: contender,
       BENCH_TOLLGATE_DIST: `${PROJECT_ROOT}dist`,
       REDIS_URL: redisUrl,
       BENCH_LIMIT: String(THROUGHPUT_LIMIT),
-      BENCH_IN_PROCESS_OPS: String(budget.inProcessOps),
-      BENCH_REPEAT: String(budget.repeat),
+      BENCH_IN_PROCESS_OPS: String(ops),
+      BENCH_REPEAT: String(repeat),
     },
     maxBuffer: 16 * 1024 * 1024,
   });
-  const output = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as InProcessRuns;
-  return summariseInProcess(output);
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as InProcessRuns;
 }
 
 /** Differences to plain, by contender and shape, in the order of the HTTP section. */

@@ -1,15 +1,16 @@
 /**
- * Entry point of the bench's in-process section, in a process of its own pinned to the server
- * core: `node test/bench/results/build/test/bench/servers/in-process.js` (compiled by build.ts)
- * with BENCH_TOLLGATE_DIST (the built package's folder, `dist/`), REDIS_URL, BENCH_IN_PROCESS_OPS,
- * BENCH_REPEAT and Tollgate's settings in the environment. Prints one JSON line,
- * {@link InProcessRuns}.
+ * Entry point of the bench's in-process section: one contender in a process of its own, pinned to
+ * the server core: `node test/bench/results/build/test/bench/servers/in-process.js` (compiled by
+ * build.ts) with BENCH_CONTENDER, BENCH_TOLLGATE_DIST (the built package's folder, `dist/`),
+ * REDIS_URL, BENCH_LIMIT, BENCH_IN_PROCESS_OPS, BENCH_REPEAT and Tollgate's settings in the
+ * environment. Prints one JSON line, {@link InProcessRuns}.
  *
- * Every contender's Apollo Server, configured as over HTTP, is given the bench's operations by
+ * The contender's Apollo Server, configured as over HTTP, is given the bench's operations by
  * `executeHTTPGraphQLRequest`, ten in flight, with no socket in between: what an operation costs
  * the process's JavaScript, without what the HTTP path adds around it (the kernel's share, the
  * parser, the write), which moves far more from run to run on a shared machine than the
- * JavaScript does. Calls to Redis still go over their socket.
+ * JavaScript does. Calls to Redis still go over their socket. One contender per process: servers
+ * sharing one would share graphql-js's and Apollo's compiled code, each slowing the others'.
  */
 import type { IncomingMessage } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
@@ -17,7 +18,7 @@ import type { TollgateContext } from '../../../src/context.js';
 import type * as DemoEntry from '../../../src/demo/index.js';
 import type * as PublicEntry from '../../../src/index.js';
 import { SHAPES } from '../queries.js';
-import { ALTERNATIVE_IDS, alternativeSetup } from './alternatives.js';
+import { alternativeSetup, isAlternative } from './alternatives.js';
 import { alternativeContext, startAlternativeApollo } from './front.js';
 
 /** What the entry prints: CPU µs per operation of every run, by contender and shape, in run order. */
@@ -68,25 +69,22 @@ async function tollgateTarget(id: string, dist: string, redisUrl: string | undef
   return { id, apollo, context: () => tollgate.context(REQUEST) };
 }
 
-async function targets(): Promise<Target[]> {
+async function target(id: string): Promise<Target> {
   const dist = required('BENCH_TOLLGATE_DIST');
   const redisUrl = required('REDIS_URL');
-  const limits = { redisUrl, limit: Number(required('BENCH_LIMIT')), windowSec: 60 };
-  const alternatives = await Promise.all(
-    ALTERNATIVE_IDS.map(async (id): Promise<Target> => {
-      const { schema, plugins } = alternativeSetup(id, limits);
-      return {
-        id,
-        apollo: await startAlternativeApollo(schema, plugins),
-        context: () => alternativeContext(REQUEST),
-      };
-    }),
-  );
-  return [
-    ...alternatives,
-    await tollgateTarget('tollgate-redis', dist, redisUrl),
-    await tollgateTarget('tollgate-memory', dist, undefined),
-  ];
+  if (id === 'tollgate-redis') return tollgateTarget(id, dist, redisUrl);
+  if (id === 'tollgate-memory') return tollgateTarget(id, dist, undefined);
+  if (!isAlternative(id)) throw new Error(`unknown BENCH_CONTENDER ${id}`);
+  const { schema, plugins } = alternativeSetup(id, {
+    redisUrl,
+    limit: Number(required('BENCH_LIMIT')),
+    windowSec: 60,
+  });
+  return {
+    id,
+    apollo: await startAlternativeApollo(schema, plugins),
+    context: () => alternativeContext(REQUEST),
+  };
 }
 
 /** Runs `ops` operations of `query`, ten in flight; throws on the first answer that is not a clean 200. */
@@ -120,26 +118,21 @@ async function measuredRun(target: Target, query: string, ops: number): Promise<
 async function main(): Promise<void> {
   const ops = Number(required('BENCH_IN_PROCESS_OPS'));
   const repeat = Number(required('BENCH_REPEAT'));
-  const all = await targets();
+  const contender = await target(required('BENCH_CONTENDER'));
   const runs: InProcessRuns['runs'] = [];
   for (const shape of SHAPES) {
-    // Warm-up: every contender's answers are checked once, and its code is compiled before it counts.
-    for (const target of all) await runOps(target, shape.query, ops, true);
-    const byId = new Map(all.map((target) => [target.id, [] as number[]]));
-    for (let rep = 0; rep < repeat; rep++) {
-      // Turns taken in the opposite order every other repetition, as over HTTP.
-      for (const target of rep % 2 === 0 ? all : [...all].reverse()) {
-        byId.get(target.id)?.push(await measuredRun(target, shape.query, ops));
-      }
-    }
-    for (const [contender, cpuUsPerOp] of byId) runs.push({ contender, shape: shape.id, cpuUsPerOp });
+    // Warm-up: its answers are checked once, and its code is compiled before it counts.
+    await runOps(contender, shape.query, ops, true);
+    const cpuUsPerOp: number[] = [];
+    for (let rep = 0; rep < repeat; rep++) cpuUsPerOp.push(await measuredRun(contender, shape.query, ops));
+    runs.push({ contender: contender.id, shape: shape.id, cpuUsPerOp });
   }
   const output: InProcessRuns = { opsPerRun: ops, runs };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 
 main().then(
-  // Open connections and timers of nine servers: the numbers are out, nothing else is owed.
+  // Its connections and timers: the numbers are out, nothing else is owed.
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);
