@@ -14,6 +14,8 @@ export interface MachineInfo {
   pinning: string;
   /** `wrk` when installed, else autocannon (load.ts). */
   loadGenerator: string;
+  /** Whether idle cores were kept polling rather than halting (idle-polling.ts), as the report says it. */
+  idlePolling: string;
   /** 1-minute load average when the run started and when it finished: other work on the machine skews throughput. */
   loadAverage: { start: number; end: number };
   budget: BenchBudget;
@@ -22,7 +24,12 @@ export interface MachineInfo {
 }
 
 /** Describes this machine and run. */
-export function describeMachine(budget: BenchBudget, startedAt: Date, startLoad: number): MachineInfo {
+export function describeMachine(
+  budget: BenchBudget,
+  startedAt: Date,
+  startLoad: number,
+  idlePolling: string,
+): MachineInfo {
   const model = /model name\s*:\s*(.+)/.exec(safely(() => readFileSync('/proc/cpuinfo', 'utf8')))?.[1];
   return {
     // Not `nproc`: the runner is pinned to one core by now, and nproc counts only those.
@@ -36,6 +43,7 @@ export function describeMachine(budget: BenchBudget, startedAt: Date, startLoad:
       ? `Servers pinned to core ${SERVER_CORE}; load generator (${LOAD_GENERATOR}), Redis and runner to core ${LOAD_CORE}.`
       : 'Not pinned (taskset or a second core is missing).',
     loadGenerator: LOAD_GENERATOR,
+    idlePolling,
     loadAverage: { start: startLoad, end: loadavg()[0] ?? 0 },
     budget,
     startedAt: startedAt.toISOString(),

@@ -62,7 +62,7 @@ export function renderMarkdown(r: BenchReport): string {
   const misses = r.targets.filter((t) => !t.pass).length;
   return [
     `# Tollgate benchmark (${m.finishedAt})`,
-    `Machine: ${m.nproc} cores, ${m.cpuModel}; Node ${m.node}; ${m.redis}. ${m.pinning} Load average (1 min) ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end.`,
+    `Machine: ${m.nproc} cores, ${m.cpuModel}; Node ${m.node}; ${m.redis}. ${m.pinning} ${m.idlePolling} Load average (1 min) ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end.`,
     `Load generator: ${m.loadGenerator}. Budget: ${m.budget.durationSec} s per run × ${m.budget.repeat} repetitions × 2 queries, ${m.budget.connections} connections; CPU from each contender's least disturbed run, other figures medians, (min–max) over repetitions.`,
     `## ${SECTION_TITLES[0]} (${misses === 0 ? 'all met' : `${misses} MISSED`})`,
     table(

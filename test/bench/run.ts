@@ -12,6 +12,7 @@ import { startRedisServer } from '../support/redis-server.js';
 import { EXACT_LIMIT, readBudget } from './budget.js';
 import { buildContenders } from './build.js';
 import { type ContenderMode, startAll, stopAll } from './contenders.js';
+import { holdIdlePolling } from './idle-polling.js';
 import { describeMachine } from './machine.js';
 import { killServers, LOAD_CORE, pinSelf, unpinSelf } from './processes.js';
 import { type BenchReport, renderMarkdown } from './report.js';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   buildContenders();
   // Redis, the load generator and this runner share one core; the servers get the other to themselves.
   pinSelf(LOAD_CORE);
+  // Held for the whole run, every section alike; dropped when the process exits, however it exits.
+  const idlePolling = holdIdlePolling();
   const redis = await benchRedis();
   const interrupted = (signal: NodeJS.Signals) => {
     killServers();
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
 
     const measured = { ...loaded, exactness, memory };
     const report: BenchReport = {
-      machine: describeMachine(budget, startedAt, startLoad),
+      machine: describeMachine(budget, startedAt, startLoad, idlePolling.description),
       ...measured,
       inProcess,
       pricing,
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
     progress(`done in ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s`);
   } finally {
     await redis.stop();
+    idlePolling.release();
   }
 }
 

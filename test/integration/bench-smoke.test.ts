@@ -92,5 +92,8 @@ describe('npm run bench on a tiny budget', () => {
     expect(report.targets.length).toBeGreaterThan(0);
     for (const target of report.targets) expect(typeof target.pass).toBe('boolean');
     expect(report.machine.nproc).toBeGreaterThan(0);
+    // Whether idle cores polled is part of how the figures were taken, so the report says it.
+    expect(report.machine.idlePolling).toMatch(/kept polling|could halt/);
+    expect(stdout).toContain(report.machine.idlePolling);
   });
 });
