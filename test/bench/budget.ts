@@ -9,6 +9,13 @@ export interface BenchBudget {
   repeat: number;
   /** Seconds of unmeasured load per contender and shape before the first run (`BENCH_WARMUP_S`, default 1). */
   warmupSec: number;
+  /**
+   * Processes per contender over the measured runs (`BENCH_PROCESSES`, default 3): the repetitions
+   * are shared out between that many fresh starts of every server, so that no figure rests on where
+   * one process's code and heap happened to land (four identical plain servers measured up to 10%
+   * apart). At most `repeat`.
+   */
+  processes: number;
   /** Concurrent connections of the load generator (`BENCH_CONNECTIONS`, default 10). */
   connections: number;
   /** Operations per shape counted for Redis round trips (`BENCH_TRIP_OPS`, default 200). */
@@ -45,6 +52,7 @@ export function readBudget(env: NodeJS.ProcessEnv = process.env): BenchBudget {
     durationSec: read('BENCH_DURATION_S', 3, 1),
     repeat: read('BENCH_REPEAT', 6, 1),
     warmupSec: read('BENCH_WARMUP_S', 1, 0),
+    processes: read('BENCH_PROCESSES', 3, 1),
     connections: read('BENCH_CONNECTIONS', 10, 1),
     tripOperations: read('BENCH_TRIP_OPS', 200, 1),
     concurrentRequests: read('BENCH_CONCURRENT', 1000, 1),

@@ -9,7 +9,7 @@ import type { PricingResult } from './sections/pricing.js';
 import type { RoundTripResult } from './sections/round-trips.js';
 import type { ShapingResult } from './sections/shaping.js';
 import type { SheddingCostResult } from './sections/shedding.js';
-import type { ThroughputResult } from './sections/throughput.js';
+import { repetitionsByProcess, type ThroughputResult } from './sections/throughput.js';
 import type { TargetCheck } from './targets.js';
 
 /** Everything one run measured: the JSON file holds exactly this. */
@@ -63,7 +63,7 @@ export function renderMarkdown(r: BenchReport): string {
   return [
     `# Tollgate benchmark (${m.finishedAt})`,
     `Machine: ${m.nproc} cores, ${m.cpuModel}; Node ${m.node}; ${m.redis}. ${m.pinning} ${m.idlePolling} Load average (1 min) ${m.loadAverage.start.toFixed(1)} at the start, ${m.loadAverage.end.toFixed(1)} at the end.`,
-    `Load generator: ${m.loadGenerator}. Budget: ${m.budget.durationSec} s per run × ${m.budget.repeat} repetitions × 2 queries, ${m.budget.connections} connections; CPU from each contender's least disturbed run, other figures medians, (min–max) over repetitions.`,
+    `Load generator: ${m.loadGenerator}. Budget: ${m.budget.durationSec} s per run × ${m.budget.repeat} repetitions × 2 queries, the repetitions shared out between ${repetitionsByProcess(m.budget.repeat, m.budget.processes).length} starts of each server, ${m.budget.connections} connections; CPU from each contender's least disturbed run, other figures medians, (min–max) over repetitions.`,
     `## ${SECTION_TITLES[0]} (${misses === 0 ? 'all met' : `${misses} MISSED`})`,
     table(
       ['Target', 'Contender', 'Measured', 'Result'],

@@ -24,7 +24,12 @@ import { measurePricing } from './sections/pricing.js';
 import { measureRoundTrips } from './sections/round-trips.js';
 import { measureShaping } from './sections/shaping.js';
 import { measureSheddingCost } from './sections/shedding.js';
-import { measureThroughput } from './sections/throughput.js';
+import {
+  measureThroughput,
+  repetitionsByProcess,
+  summariseRuns,
+  type ThroughputRuns,
+} from './sections/throughput.js';
 import { checkTargets } from './targets.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -94,10 +99,20 @@ async function main(): Promise<void> {
     const inProcess = await measureInProcess(redis.url, budget);
     await flush(redis.url);
 
+    // Each contender's repetitions shared out between fresh starts of its server (budget.processes).
+    const runs: ThroughputRuns = new Map();
+    const starts = repetitionsByProcess(budget.repeat, budget.processes);
+    for (const [start, repetitions] of starts.entries()) {
+      progress(`throughput and latency: start ${start + 1} of ${starts.length}, unthrottled`);
+      await withContenders({ kind: 'throughput' }, redis.url, (servers) =>
+        measureThroughput(servers, budget, redis.url, repetitions, runs),
+      );
+      await flush(redis.url);
+    }
+    const throughput = summariseRuns(runs);
+
     progress('starting the contenders, unthrottled');
     const loaded = await withContenders({ kind: 'throughput' }, redis.url, async (servers) => {
-      progress('throughput and latency');
-      const throughput = await measureThroughput(servers, budget, redis.url);
       progress('Redis round trips');
       const roundTrips = await measureRoundTrips(servers, redis.url, budget);
       progress('Redis stopped');

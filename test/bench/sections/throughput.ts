@@ -45,18 +45,37 @@ export interface ThroughputResult {
 }
 
 /**
- * Loads every contender with every shape, `budget.repeat` times; within a repetition the
- * contenders take turns, in the opposite order every other repetition, so that a slow phase of a
- * noisy machine (or a drift over the run) hits them all alike.
+ * The repetitions each start of the servers runs: `repeat` shared out in order between `processes`
+ * starts, as evenly as they go, none left without one (so at most `repeat` starts).
+ */
+export function repetitionsByProcess(repeat: number, processes: number): number[][] {
+  const starts = Math.max(1, Math.min(processes, repeat));
+  return Array.from({ length: starts }, (_, start) => {
+    const first = Math.floor((start * repeat) / starts);
+    const end = Math.floor(((start + 1) * repeat) / starts);
+    return Array.from({ length: end - first }, (_, i) => first + i);
+  });
+}
+
+/** Every run of every contender and shape so far, by `contender/shape`, repetitions in order. */
+export type ThroughputRuns = Map<string, MeasuredRun[]>;
+
+/**
+ * Loads every contender of `servers` with every shape, once per repetition of `repetitions`, and
+ * adds the runs to `runs` (summarise them with {@link summariseRuns}). Within a repetition the
+ * contenders take turns, in the opposite order every other repetition (by its number), so that a
+ * slow phase of a noisy machine (or a drift over the run) hits them all alike.
  */
 export async function measureThroughput(
   servers: ReadonlyMap<ContenderId, ServerProcess>,
   budget: BenchBudget,
   redisUrl: string,
-): Promise<ThroughputResult[]> {
+  repetitions: readonly number[],
+  runs: ThroughputRuns,
+): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
-    return await measureRuns(servers, budget, () => redisCpuMs(redis));
+    await measureRuns(servers, budget, () => redisCpuMs(redis), repetitions, runs);
   } finally {
     redis.disconnect();
   }
@@ -73,7 +92,9 @@ async function measureRuns(
   servers: ReadonlyMap<ContenderId, ServerProcess>,
   budget: BenchBudget,
   redisCpu: () => Promise<number>,
-): Promise<ThroughputResult[]> {
+  repetitions: readonly number[],
+  runs: ThroughputRuns,
+): Promise<void> {
   await checkEveryAnswer(servers);
   if (budget.warmupSec > 0) {
     for (const shape of SHAPES) {
@@ -82,8 +103,7 @@ async function measureRuns(
       }
     }
   }
-  const runs = new Map<string, MeasuredRun[]>();
-  for (let rep = 0; rep < budget.repeat; rep++) {
+  for (const rep of repetitions) {
     for (const shape of SHAPES) {
       for (const id of rep % 2 === 0 ? CONTENDER_IDS : [...CONTENDER_IDS].reverse()) {
         const server = servers.get(id);
@@ -105,7 +125,6 @@ async function measureRuns(
       }
     }
   }
-  return summariseRuns(runs);
 }
 
 /** Every contender must serve every shape correctly before its speed means anything. */
