@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin, CSRFPreventionOptions } from '@apollo/server';
-import type { GraphQLFormattedError, GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
+import type {
+  FormattedExecutionResult,
+  GraphQLFormattedError,
+  GraphQLSchema,
+  ParseOptions,
+  ValidationRule,
+} from 'graphql';
 import type { Registry } from 'prom-client';
 import { loadConfig, type TollgateConfig } from './config/index.js';
 import type { TollgateContext } from './context.js';
@@ -14,6 +20,7 @@ import { formatLimitError } from './limits/format-limit-error.js';
 import { defaultLogger, type Logger } from './logger.js';
 import { createObservers, storeHooks } from './observe/observers.js';
 import { FieldGrants } from './plugin/field-grants.js';
+import { stringifyResult } from './plugin/result-json.js';
 import { createTollgatePlugin } from './plugin/tollgate-plugin.js';
 import { type AppSchemaOptions, buildTollgateSchema } from './schema/build-schema.js';
 import { createLoadShedder } from './shed/load-shedder.js';
@@ -48,6 +55,12 @@ export interface TollgateApolloConfig {
   introspection: boolean;
   /** Apollo's CSRF prevention, on, with the API key header counted as one that forces a preflight. */
   csrfPrevention: CSRFPreventionOptions;
+  /**
+   * Writes each answer as Apollo's default does, byte for byte, with `extensions.cost` from a
+   * template (`JSON.stringify` is slow on it). Your own `stringifyResult`, if you set one after
+   * the spread, replaces it and loses nothing but that speed.
+   */
+  stringifyResult: (result: FormattedExecutionResult) => string;
 }
 
 /** The headers Apollo's CSRF prevention accepts by default (its `recommendedCsrfPreventionRequestHeaders`). */
@@ -163,6 +176,7 @@ export async function createTollgate(options: TollgateOptions): Promise<Tollgate
       // Set explicitly so the operator's setting wins over Apollo's NODE_ENV default.
       introspection: config.explorer.introspection,
       csrfPrevention: csrfPreventionFor(config.identity.apiKeyHeader),
+      stringifyResult,
     },
     async context(request) {
       // First of all: a bad key is answered (401) before anything is parsed or priced.

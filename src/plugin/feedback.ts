@@ -2,6 +2,7 @@ import type { GraphQLResponse } from '@apollo/server';
 import type { TierConfig, TierName } from '../config/index.js';
 import type { RateLimitStatus } from '../context.js';
 import type { BucketPolicy } from '../limiter/store.js';
+import { CostReport } from './result-json.js';
 
 /** What the client is told about its bucket after an operation (Shopify's `throttleStatus`). */
 export interface ThrottleStatus {
@@ -159,23 +160,20 @@ export interface Feedback {
 
 /** Sets `extensions.cost` and the RateLimit headers: the bucket as it stands once refunded. */
 export function tellClient(response: GraphQLResponse, feedback: Feedback): void {
-  const cost: CostExtension = {
-    requestedQueryCost: feedback.estimatedCost,
-    actualQueryCost: feedback.actualCost,
-  };
-  if (feedback.waitedMs) cost.waitedMs = feedback.waitedMs;
+  let status: ThrottleStatus | undefined;
   if (feedback.remainingMilli !== null) {
-    cost.throttleStatus = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
+    status = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
     // Set one by one, no intermediate object: this runs on every operation.
     const { headers } = response.http;
     headers.set('RateLimit-Policy', rateLimitPolicy(feedback.tierName, feedback.tier));
     headers.set(
       'RateLimit',
-      rateLimitField(feedback.tierName, feedback.tier, cost.throttleStatus, feedback.retryAfterSec),
+      rateLimitField(feedback.tierName, feedback.tier, status, feedback.retryAfterSec),
     );
   }
   const body = response.body;
   if (body?.kind !== 'single') return;
+  const cost = new CostReport(feedback.estimatedCost, feedback.actualCost, feedback.waitedMs, status);
   // A new result rather than a property added to Apollo's: Apollo makes its result with a spread,
   // which leaves V8 an object whose every new property costs microseconds.
   const { data, errors, extensions } = body.singleResult;
