@@ -19,6 +19,11 @@ interface WindowLedger {
   invoked: number;
 }
 
+const ignoreRefusal = (): void => {};
+// Shared by every operation that plans or grants no window (most): nothing to allocate for them.
+const NO_WINDOWS: readonly PlannedWindow[] = Object.freeze([]);
+const NO_REFUNDS: readonly WindowRefund[] = Object.freeze([]);
+
 interface OverflowCall {
   rule: RateLimitRule;
   owner: string | undefined;
@@ -31,20 +36,22 @@ interface OverflowCall {
  * invocations beyond the plan go back to the store, batched per tick into one call.
  */
 export class FieldGrants implements FieldAdmission {
-  private readonly ledgers = new Map<string, WindowLedger>();
-  private overflow: OverflowCall[] = [];
+  // Made on first use: most operations call no @rateLimit field, and one is made per operation.
+  private ledgers: Map<string, WindowLedger> | undefined;
+  private overflow: OverflowCall[] | undefined;
 
   /** @param onRefused told of every refused invocation (metrics, logs). */
   constructor(
     private readonly client: string,
     private readonly store: LimiterStore,
-    private readonly onRefused: (rule: RateLimitRule) => void = () => {},
+    private readonly onRefused: (rule: RateLimitRule) => void = ignoreRefusal,
   ) {}
 
   /** Records what the store granted for a window the plan asked for. */
   record(window: PlannedWindow, grant: WindowGrant): void {
     const { rule, take } = window;
     // Fields named, not spread: `{ ...grant, more }` is slow in V8, and this runs per window per operation.
+    this.ledgers ??= new Map();
     this.ledgers.set(windowId(rule.name, take.owner), {
       rule,
       owner: take.owner,
@@ -61,26 +68,30 @@ export class FieldGrants implements FieldAdmission {
     args: Readonly<Record<string, unknown>>,
   ): true | GraphQLError | Promise<true | GraphQLError> {
     const owner = windowOwner(rule, args);
-    const ledger = this.ledgers.get(windowId(rule.name, owner));
+    const ledger = this.ledgers?.get(windowId(rule.name, owner));
     if (ledger && ledger.invoked < ledger.planned) {
       ledger.invoked += 1;
       return ledger.invoked <= ledger.granted ? true : this.refuse(rule, ledger.retryAfterMs);
     }
     return new Promise((settle) => {
-      if (this.overflow.length === 0) process.nextTick(() => this.flushOverflow());
+      if (!this.overflow) {
+        this.overflow = [];
+        process.nextTick(() => this.flushOverflow());
+      }
       this.overflow.push({ rule, owner, settle });
     });
   }
 
   release(rule: RateLimitRule, args: Readonly<Record<string, unknown>>): void {
-    const ledger = this.ledgers.get(windowId(rule.name, windowOwner(rule, args)));
+    const ledger = this.ledgers?.get(windowId(rule.name, windowOwner(rule, args)));
     // Only planned grants can be handed back here; an unplanned one was taken from the store
     // for this very call and simply counts (the strict side).
     if (ledger && ledger.invoked > 0 && ledger.invoked <= ledger.granted) ledger.invoked -= 1;
   }
 
   /** Per window: what was granted and how much of it was used, for giving the rest back. */
-  usage(): WindowRefund[] {
+  usage(): readonly WindowRefund[] {
+    if (!this.ledgers) return NO_REFUNDS;
     return [...this.ledgers.values()].map((ledger) => ({
       name: ledger.rule.name,
       ...(ledger.owner === undefined ? {} : { owner: ledger.owner }),
@@ -96,8 +107,8 @@ export class FieldGrants implements FieldAdmission {
   }
 
   private async flushOverflow(): Promise<void> {
-    const calls = this.overflow;
-    this.overflow = [];
+    const calls = this.overflow ?? [];
+    this.overflow = undefined;
     const byWindow = new Map<string, OverflowCall[]>();
     for (const call of calls) {
       const id = windowId(call.rule.name, call.owner);
@@ -163,7 +174,8 @@ export function windowTake(rule: RateLimitRule, count: number, owner?: string): 
 export function plannedWindows(
   plan: ReadonlyArray<{ coordinate: string; args: Readonly<Record<string, unknown>>; count: number }>,
   rules: ReadonlyMap<string, readonly RateLimitRule[]>,
-): PlannedWindow[] {
+): readonly PlannedWindow[] {
+  if (plan.length === 0) return NO_WINDOWS;
   const windows = new Map<string, PlannedWindow>();
   for (const { coordinate, args, count } of plan) {
     if (count <= 0) continue;

@@ -40,7 +40,7 @@ import {
   throttledError,
   tooExpensiveError,
 } from '../errors.js';
-import { type LimiterStore, StoreUnavailableError } from '../limiter/store.js';
+import { type LimiterStore, StoreUnavailableError, type WindowTake } from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { OperationEvent, TollgateEvents } from '../observe/events.js';
 import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
@@ -270,7 +270,7 @@ async function charge(
   const client = rc.contextValue.client.id;
   const plan = price.analysis ? planOfAnalysis(flow.costModel, price.analysis, flow.isTracked) : [];
   const windows = plannedWindows(plan, flow.rateLimitRules);
-  const takes = windows.map((window) => window.take);
+  const takes = windows.length === 0 ? NO_TAKES : windows.map((window) => window.take);
   const costMilli = price.estimatedCost * 1000;
   const concurrency = concurrencyLimit(price.tier, flow.concurrencyLeaseMs);
   const charged = await flow.store.charge({
@@ -429,6 +429,9 @@ function refundUnused(flow: FlowConfig, client: string, state: OperationState, a
   if (state.slot) flow.events.slotHeld?.({ tier: state.price.tierName, delta: -1 });
   return points;
 }
+
+// The store's takes of an operation that calls no @rateLimit field (most): one shared array.
+const NO_TAKES: readonly WindowTake[] = Object.freeze([]);
 
 // One shared empty object, so that the cost cache serialises "no variables" once.
 const NO_VARIABLES: Record<string, unknown> = Object.freeze({});
