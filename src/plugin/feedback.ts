@@ -163,11 +163,12 @@ export function tellClient(response: GraphQLResponse, feedback: Feedback): void 
   let status: ThrottleStatus | undefined;
   if (feedback.remainingMilli !== null) {
     status = throttleStatus(feedback.tier, feedback.remainingMilli, feedback.refundPoints);
-    // Set one by one, no intermediate object: this runs on every operation.
+    // Set one by one, no intermediate object: this runs on every operation. Named in lower case, as
+    // Apollo's HeaderMap stores them: a name it must lower-case first is a new string each time.
     const { headers } = response.http;
-    headers.set('RateLimit-Policy', rateLimitPolicy(feedback.tierName, feedback.tier));
+    headers.set('ratelimit-policy', rateLimitPolicy(feedback.tierName, feedback.tier));
     headers.set(
-      'RateLimit',
+      'ratelimit',
       rateLimitField(feedback.tierName, feedback.tier, status, feedback.retryAfterSec),
     );
   }
