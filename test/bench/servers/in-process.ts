@@ -5,6 +5,12 @@
  * REDIS_URL, BENCH_LIMIT, BENCH_IN_PROCESS_OPS, BENCH_REPEAT and Tollgate's settings in the
  * environment. Prints one JSON line, {@link InProcessRuns}.
  *
+ * By hand, for instruction counts that the machine's other work does not move (run under
+ * `valgrind --tool=callgrind`, `node --single-threaded` so that V8's compiler and GC threads count in
+ * the same thread): BENCH_CALLGRIND=1 zeroes callgrind's counters before each measured run and dumps
+ * them after it (one file per run: instructions ÷ BENCH_IN_PROCESS_OPS), and BENCH_SHAPE (`small`,
+ * `nested`) runs one query shape only. The README's "Where the time goes" says how.
+ *
  * The contender's Apollo Server, configured as over HTTP, is given the bench's operations by
  * `executeHTTPGraphQLRequest`, ten in flight, with no socket in between: what an operation costs
  * the process's JavaScript, without what the HTTP path adds around it (the kernel's share, the
@@ -12,6 +18,7 @@
  * JavaScript does. Calls to Redis still go over their socket. One contender per process: servers
  * sharing one would share graphql-js's and Apollo's compiled code, each slowing the others'.
  */
+import { spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { TollgateContext } from '../../../src/context.js';
@@ -109,10 +116,28 @@ async function runOps(target: Target, query: string, ops: number, check: boolean
 
 /** CPU µs (user + system) per operation of one run. */
 async function measuredRun(target: Target, query: string, ops: number): Promise<number> {
+  if (CALLGRIND) await callgrind('--zero');
   const before = process.cpuUsage();
   await runOps(target, query, ops, false);
   const used = process.cpuUsage(before);
+  if (CALLGRIND) await callgrind('--dump=measured');
   return (used.user + used.system) / ops;
+}
+
+const CALLGRIND = process.env.BENCH_CALLGRIND === '1';
+
+/**
+ * Asks callgrind, which this process runs under, to zero or dump its counters. Awaited without
+ * blocking: callgrind takes the command while the event loop waits, and those instructions are few.
+ */
+function callgrind(command: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    spawn('callgrind_control', [command, String(process.pid)], { stdio: 'ignore' })
+      .on('error', reject)
+      .on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`callgrind_control ${command} exited ${code}`)),
+      );
+  });
 }
 
 async function main(): Promise<void> {
@@ -120,7 +145,8 @@ async function main(): Promise<void> {
   const repeat = Number(required('BENCH_REPEAT'));
   const contender = await target(required('BENCH_CONTENDER'));
   const runs: InProcessRuns['runs'] = [];
-  for (const shape of SHAPES) {
+  const only = process.env.BENCH_SHAPE;
+  for (const shape of only ? SHAPES.filter((s) => s.id === only) : SHAPES) {
     // Warm-up: its answers are checked once, and its code is compiled before it counts.
     await runOps(contender, shape.query, ops, true);
     const cpuUsPerOp: number[] = [];
