@@ -1,12 +1,19 @@
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 
 /** Linux's CPU latency QoS: a target held for as long as the file stays open (`pm_qos` in the kernel docs). */
 export const CPU_LATENCY_DEVICE = '/dev/cpu_dma_latency';
+/**
+ * The cpuidle driver in use. The latency target is honoured by cpuidle's governor choosing its
+ * polling state; with no driver (`none`) the kernel's default idle halts whatever the target.
+ */
+export const CPUIDLE_DRIVER_FILE = '/sys/devices/system/cpu/cpuidle/current_driver';
 
 /** Whether idle cores are kept polling while the bench measures: {@link holdIdlePolling}. */
 export interface IdlePolling {
   /** Whether the 0 µs latency target is held. */
   readonly held: boolean;
+  /** Whether idle cores do poll: the target is held and a cpuidle driver is there to honour it. */
+  readonly polling: boolean;
   /** How the report says it. */
   readonly description: string;
   /** Lets idle cores halt again (closing the file drops the target). Once; later calls do nothing. */
@@ -26,10 +33,12 @@ export interface IdlePolling {
  * is each server's own work. It costs a busy other core for the bench's length, nothing more; the
  * target goes when the process exits, however it exits.
  *
- * Needs write access to {@link CPU_LATENCY_DEVICE} (root, on Linux); without it the run goes on
- * and the report says that idle cores could halt.
+ * Needs write access to {@link CPU_LATENCY_DEVICE} (root, on Linux) and a cpuidle driver (e.g.
+ * `haltpoll`, `intel_idle`); without either the run goes on and the report says that idle cores
+ * could halt. (Seen on a machine of this kind: driver `none`, where the held target changed
+ * nothing and the report used to claim polling all the same.)
  */
-export function holdIdlePolling(device = CPU_LATENCY_DEVICE): IdlePolling {
+export function holdIdlePolling(device = CPU_LATENCY_DEVICE, driverFile = CPUIDLE_DRIVER_FILE): IdlePolling {
   let fd: number;
   try {
     fd = openSync(device, constants.O_WRONLY);
@@ -38,14 +47,20 @@ export function holdIdlePolling(device = CPU_LATENCY_DEVICE): IdlePolling {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     return {
       held: false,
+      polling: false,
       description: `Idle cores could halt (${device} not writable: ${code}), so each figure includes waking the other core.`,
       release: () => {},
     };
   }
   let open = true;
+  const driver = cpuidleDriver(driverFile);
+  const polling = driver !== 'none';
   return {
     held: true,
-    description: `Idle cores kept polling (${device} held at 0 µs), so no figure includes waking a halted core.`,
+    polling,
+    description: polling
+      ? `Idle cores kept polling (${device} held at 0 µs, cpuidle driver ${driver}), so no figure includes waking a halted core.`
+      : `Idle cores could halt (${device} held at 0 µs, but no cpuidle driver honours it), so each figure includes waking the other core.`,
     release() {
       if (!open) return;
       open = false;
@@ -64,6 +79,15 @@ export function currentLatencyTargetUs(device = CPU_LATENCY_DEVICE): number {
     return value.readInt32LE(0);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** The cpuidle driver's name, `none` when there is none (or no cpuidle at all). */
+function cpuidleDriver(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim() || 'none';
+  } catch {
+    return 'none';
   }
 }
 
