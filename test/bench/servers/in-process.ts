@@ -9,7 +9,7 @@
  * `valgrind --tool=callgrind`, `node --single-threaded` so that V8's compiler and GC threads count in
  * the same thread): BENCH_CALLGRIND=1 zeroes callgrind's counters before each measured run and dumps
  * them after it (one file per run: instructions ÷ BENCH_IN_PROCESS_OPS), and BENCH_SHAPE (`small`,
- * `nested`) runs one query shape only. The README's "Where the time goes" says how.
+ * `nested`) runs one query shape only. `npm run bench:instructions` (instructions.ts) runs it so.
  *
  * The contender's Apollo Server, configured as over HTTP, is given the bench's operations by
  * `executeHTTPGraphQLRequest`, ten in flight, with no socket in between: what an operation costs
