@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { startRedisServer } from '../support/redis-server.js';
 import { buildContenders } from './build.js';
 import { countInstructions, OPS, RUNS } from './callgrind.js';
+import { CONTENDER_IDS } from './contenders.js';
 import { SHAPES } from './queries.js';
 
 const DEFAULT_CONTENDERS = ['plain', 'floor-hooks', 'tollgate-memory'];
@@ -27,6 +28,11 @@ async function main(): Promise<void> {
   if (!SHAPES.some((s) => s.id === shape))
     throw new Error(`unknown shape ${shape}: ${SHAPES.map((s) => s.id).join(', ')}`);
   const contenders = contenderArgs.length > 0 ? contenderArgs : DEFAULT_CONTENDERS;
+  // Checked here: under valgrind the entry's own refusal would be buried in valgrind's output.
+  const unknown = contenders.filter((c) => !(CONTENDER_IDS as readonly string[]).includes(c));
+  if (unknown.length > 0) {
+    throw new Error(`unknown contender ${unknown.join(', ')}: ${CONTENDER_IDS.join(', ')}`);
+  }
   await promisify(execFile)('valgrind', ['--version']).catch(() => {
     throw new Error('valgrind is not installed: apt-get install valgrind');
   });
