@@ -84,10 +84,13 @@ export async function createTollgateServer(options: TollgateServerOptions): Prom
   });
 
   const appContext = options.context;
-  const context = async (request: IncomingMessage): Promise<TollgateContext> => {
-    const own = await tollgate.context(request);
-    return appContext ? { ...(await appContext(request, own)), ...own } : own;
-  };
+  // Without the app's own fields, Tollgate's context is the whole context: no wrapper, no await.
+  const context = appContext
+    ? async (request: IncomingMessage): Promise<TollgateContext> => {
+        const own = await tollgate.context(request);
+        return { ...(await appContext(request, own)), ...own };
+      }
+    : tollgate.context;
   httpServer.on(
     'request',
     createRequestListener({
