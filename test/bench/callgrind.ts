@@ -1,5 +1,5 @@
 /**
- * Instructions per operation of one contender in process, counted by callgrind: see
+ * Instructions per operation of one contender, counted by callgrind, in process or over HTTP: see
  * `instructions.ts`, the entry that runs it.
  */
 import { execFile } from 'node:child_process';
@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { IN_PROCESS_ENTRY, PROJECT_ROOT } from './build.js';
-import { THROUGHPUT_LIMIT, UNTHROTTLED_TIERS } from './contenders.js';
+import { type ContenderId, startContender, THROUGHPUT_LIMIT, UNTHROTTLED_TIERS } from './contenders.js';
+import { post } from './http.js';
+import { type Launch, SERVER_HOST, type ServerProcess } from './processes.js';
+import { SHAPES } from './queries.js';
 
 /** Operations per measured run, and of the warm-up before them. */
 export const OPS = 4000;
@@ -22,7 +25,7 @@ export function instructionsOfDump(text: string): number {
   return Number(line[1]);
 }
 
-/** Instructions per operation of each measured run of one contender, in run order. */
+/** Instructions per operation of each measured run of one contender in process, in run order. */
 export async function countInstructions(
   contender: string,
   shape: string,
@@ -57,14 +60,101 @@ export async function countInstructions(
         },
       },
     );
-    // cg.out.1 … cg.out.N: one per measured run, in order (cg.out itself is the exit's dump).
-    const dumps = readdirSync(dir)
-      .map((name) => /^cg\.out\.(\d+)$/.exec(name))
-      .filter((match): match is RegExpExecArray => match !== null)
-      .sort((a, b) => Number(a[1]) - Number(b[1]));
-    if (dumps.length !== RUNS) throw new Error(`${contender}: ${dumps.length} dumps, expected ${RUNS}`);
-    return dumps.map((match) => instructionsOfDump(readFileSync(join(dir, match[0]), 'utf8')) / OPS);
+    return perOperation(contender, dir, OPS, RUNS);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Operations per measured run over HTTP, and of the warm-up before them (one at a time: see below). */
+export const HTTP_OPS = 2000;
+export const HTTP_WARM_UP_OPS = 10_000;
+
+/**
+ * Instructions per operation of each measured run of one contender's whole server, over HTTP, in
+ * run order: the server, started as the bench starts it, runs under callgrind
+ * ({@link underCallgrind}); this process sends it the operations on one keep-alive connection, one
+ * at a time ({@link countServerInstructions}). One at a time, every operation is read, run and
+ * answered in turns of the event loop of its own, as no two loads' timing would batch them alike.
+ */
+export async function countInstructionsOverHttp(
+  contender: ContenderId,
+  shape: string,
+  redisUrl: string,
+): Promise<number[]> {
+  const query = SHAPES.find((s) => s.id === shape)?.query;
+  if (!query) throw new Error(`unknown shape ${shape}`);
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-callgrind-'));
+  try {
+    const server = await startContender(contender, { kind: 'throughput' }, redisUrl, underCallgrind(dir));
+    try {
+      const send = async (ops: number) => {
+        for (let i = 0; i < ops; i++) {
+          const answer = await post(server.url, query, { timeoutMs: 60_000 });
+          if (!answer.served) throw new Error(`${contender} answered ${answer.status} ${answer.code}`);
+        }
+      };
+      return await countServerInstructions(server, dir, send, {
+        warmUpOps: HTTP_WARM_UP_OPS,
+        ops: HTTP_OPS,
+        runs: RUNS,
+      });
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * How to start a server under callgrind, its dumps written to `dir`: `node --predictable`, which
+ * keeps V8 from collecting garbage by the clock (its memory reducer collects when the process
+ * looks idle, and a process slowed fiftyfold, waiting on Redis, looks idle at random), so that two
+ * runs agree within about 1%. Not pinned: two servers are counted at once, one per core.
+ */
+export function underCallgrind(dir: string): Launch {
+  return {
+    wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`],
+    nodeOptions: ['--predictable'],
+    pin: false,
+    startTimeoutMs: 300_000,
+  };
+}
+
+/**
+ * Instructions per operation of each measured run of a server started {@link underCallgrind}
+ * with dumps in `dir`: `send(n)` gives it n operations, first `warmUpOps` (its code compiled
+ * before it counts), then `runs` times `ops` with its counters zeroed before and dumped after.
+ */
+export async function countServerInstructions(
+  server: ServerProcess,
+  dir: string,
+  send: (ops: number) => Promise<void>,
+  counts: { warmUpOps: number; ops: number; runs: number },
+): Promise<number[]> {
+  // vgdb, which callgrind_control talks through, names its pipes after the process's HOST: the
+  // server's, not this process's.
+  const callgrind = (command: string) =>
+    promisify(execFile)('callgrind_control', [command, String(server.pid)], {
+      env: { ...process.env, HOST: SERVER_HOST },
+    });
+  await send(counts.warmUpOps);
+  for (let run = 0; run < counts.runs; run++) {
+    await callgrind('--zero');
+    await send(counts.ops);
+    await callgrind('--dump=measured');
+  }
+  return perOperation(`server ${server.pid}`, dir, counts.ops, counts.runs);
+}
+
+/** Each measured run's instructions per operation, from the dumps in `dir`, in run order. */
+function perOperation(what: string, dir: string, ops: number, runs: number): number[] {
+  // cg.out.1 … cg.out.N: one per measured run, in order (cg.out itself is the exit's dump).
+  const dumps = readdirSync(dir)
+    .map((name) => /^cg\.out\.(\d+)$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .sort((a, b) => Number(a[1]) - Number(b[1]));
+  if (dumps.length !== runs) throw new Error(`${what}: ${dumps.length} dumps, expected ${runs}`);
+  return dumps.map((match) => instructionsOfDump(readFileSync(join(dir, match[0]), 'utf8')) / ops);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/free-port.js';
 import { ALTERNATIVE_ENTRY, TOLLGATE_ENTRY } from './build.js';
-import { type ServerProcess, startServer } from './processes.js';
+import { type Launch, type ServerProcess, startServer } from './processes.js';
 import { SCHEMA_DIR } from './servers/bookstore-sdl.js';
 
 /** Every contender, in the order the report lists them. */
@@ -73,11 +73,15 @@ export const UNTHROTTLED_TIERS = Object.fromEntries(
 /** The alternatives' limit when they must not refuse anything: operations per window. */
 export const THROUGHPUT_LIMIT = 2_000_000_000;
 
-/** Starts one contender in a process of its own, on a free port, pinned to the server core. */
+/**
+ * Starts one contender in a process of its own, on a free port, pinned to the server core (unless
+ * `launch` says otherwise: it may also run node under another command).
+ */
 export async function startContender(
   id: ContenderId,
   mode: ContenderMode,
   redisUrl: string,
+  launch: Launch = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   if (id === 'tollgate-redis' || id === 'tollgate-memory') {
@@ -85,16 +89,21 @@ export async function startContender(
     const env: Record<string, string> = { ...UNTHROTTLED_TIERS, LOG_LEVEL: 'warn' };
     if (id === 'tollgate-redis') env.REDIS_URL = redisUrl;
     if (mode.kind === 'exact') env.BOOKSTORE_SCHEMA_DIR = exactSchemaDir(mode.limit, mode.windowSec);
-    return startServer(TOLLGATE_ENTRY, port, env);
+    return startServer(TOLLGATE_ENTRY, port, env, launch);
   }
   const limit = mode.kind === 'exact' ? mode.limit : THROUGHPUT_LIMIT;
   const windowSec = mode.kind === 'exact' ? mode.windowSec : 60;
-  return startServer(ALTERNATIVE_ENTRY, port, {
-    BENCH_CONTENDER: id,
-    BENCH_LIMIT: String(limit),
-    BENCH_WINDOW_S: String(windowSec),
-    ...(id === 'plain' || id === 'floor-hooks' ? {} : { REDIS_URL: redisUrl }),
-  });
+  return startServer(
+    ALTERNATIVE_ENTRY,
+    port,
+    {
+      BENCH_CONTENDER: id,
+      BENCH_LIMIT: String(limit),
+      BENCH_WINDOW_S: String(windowSec),
+      ...(id === 'plain' || id === 'floor-hooks' ? {} : { REDIS_URL: redisUrl }),
+    },
+    launch,
+  );
 }
 
 /** Starts every contender at once (each start is mostly module loading); same order as {@link CONTENDERS}. */

@@ -1,29 +1,48 @@
 /**
- * Instructions per operation in process, counted by callgrind: `npm run bench:instructions`
- * (optionally `-- <shape> <contender>...`; default the small query, plain Apollo, floor 6a and
- * Tollgate in memory). What no other work on the machine moves, unlike CPU time: two identical runs
- * agree within about 1% where CPU time per operation moves by a third on a shared machine. A
- * guide for finding and checking a change's worth, not a bench target (the targets are CPU time):
- * counted instructions say nothing of cache misses or the kernel's share.
+ * Instructions per operation, counted by callgrind: `npm run bench:instructions` (optionally
+ * `-- [--http] <shape> <contender>...`; default the small query, plain Apollo, floor 6a and Tollgate
+ * in memory). What no other work on the machine moves, unlike CPU time: two identical runs agree
+ * within about 1% where CPU time per operation moves by a third on a shared machine. Counted
+ * instructions say nothing of cache misses or of the kernel's share, so they do not replace the
+ * bench's CPU targets; they tell apart what CPU time cannot here (a few µs), and show a change's
+ * worth.
  *
- * Each contender runs the in-process entry (servers/in-process.ts) under
- * `valgrind --tool=callgrind` with `node --single-threaded` (V8's compiler and GC work counted in
- * the one thread), 4,000 operations of warm-up, then three measured runs of 4,000, callgrind's
- * counters zeroed before each and dumped after it. About a minute and a half per contender on a
- * 2-core machine, two at a time (counts do not depend on sharing a core). Needs valgrind.
+ * In process (the default), each contender runs the in-process entry (servers/in-process.ts)
+ * under `valgrind --tool=callgrind` with `node --single-threaded` (V8's compiler and GC work counted
+ * in the one thread), 4,000 operations of warm-up, then three measured runs of 4,000, callgrind's
+ * counters zeroed before each and dumped after it. About a minute and a half per contender.
+ *
+ * With `--http`, each contender's whole server, started as the bench starts it (Tollgate's is
+ * `dist/main.js`, front, limits and drain included), runs under callgrind and is sent the
+ * operations over HTTP one at a time (`countInstructionsOverHttp`): the path the CPU targets
+ * measure, but for the kernel. About two minutes per contender.
+ *
+ * Two contenders at a time on a 2-core machine (counts do not depend on sharing a core). Needs
+ * valgrind.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { startRedisServer } from '../support/redis-server.js';
 import { buildContenders } from './build.js';
-import { countInstructions, OPS, RUNS } from './callgrind.js';
-import { CONTENDER_IDS } from './contenders.js';
+import {
+  countInstructions,
+  countInstructionsOverHttp,
+  HTTP_OPS,
+  HTTP_WARM_UP_OPS,
+  OPS,
+  RUNS,
+} from './callgrind.js';
+import { CONTENDER_IDS, type ContenderId } from './contenders.js';
 import { SHAPES } from './queries.js';
 
 const DEFAULT_CONTENDERS = ['plain', 'floor-hooks', 'tollgate-memory'];
 
 async function main(): Promise<void> {
-  const [shapeArg, ...contenderArgs] = process.argv.slice(2);
+  const { values, positionals } = parseArgs({
+    options: { http: { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
+  const [shapeArg, ...contenderArgs] = positionals;
   const shape = shapeArg ?? 'small';
   if (!SHAPES.some((s) => s.id === shape))
     throw new Error(`unknown shape ${shape}: ${SHAPES.map((s) => s.id).join(', ')}`);
@@ -43,13 +62,21 @@ async function main(): Promise<void> {
     // Two at a time: one per core.
     for (let i = 0; i < contenders.length; i += 2) {
       const pair = contenders.slice(i, i + 2);
-      const results = await Promise.all(pair.map((c) => countInstructions(c, shape, redis.url)));
+      const results = await Promise.all(
+        pair.map((c) =>
+          values.http
+            ? countInstructionsOverHttp(c as ContenderId, shape, redis.url)
+            : countInstructions(c, shape, redis.url),
+        ),
+      );
       for (const [j, c] of pair.entries()) counts.set(c, results[j] as number[]);
     }
     const least = (c: string) => Math.min(...(counts.get(c) ?? [Number.NaN]));
     const plain = counts.has('plain') ? least('plain') : undefined;
     console.log(
-      `Instructions per operation in process, ${shape} query (callgrind; ${RUNS} runs of ${OPS} after ${OPS} of warm-up):`,
+      values.http
+        ? `Instructions per operation over HTTP, one at a time, ${shape} query (callgrind; ${RUNS} runs of ${HTTP_OPS} after ${HTTP_WARM_UP_OPS} of warm-up):`
+        : `Instructions per operation in process, ${shape} query (callgrind; ${RUNS} runs of ${OPS} after ${OPS} of warm-up):`,
     );
     for (const [contender, runs] of counts) {
       const over =

@@ -40,6 +40,9 @@ export function unpinSelf(): void {
   }
 }
 
+/** The address servers listen on (their `HOST`). */
+export const SERVER_HOST = '127.0.0.1';
+
 const live = new Set<ChildProcess>();
 
 /** Kills every server still running (the runner is being interrupted). */
@@ -59,6 +62,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** How a server process is started, when not as production starts it. */
+export interface Launch {
+  /** A command that runs node (`valgrind --tool=callgrind …`); default none: node itself. */
+  wrapper?: string[];
+  /** Node's own options, before the entry (`--predictable`). Default none. */
+  nodeOptions?: string[];
+  /** Whether to pin the server to {@link SERVER_CORE} once it answers. Default true. */
+  pin?: boolean;
+  /** How long it may take to answer `/health`, in ms. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
 /**
  * Starts `node <entry>` (compiled JavaScript, as in production: build.ts) with `env`, waits for
  * `/health`, then pins it to the server core (start-up runs unpinned: several servers starting at
@@ -68,10 +83,17 @@ export async function startServer(
   entry: string,
   port: number,
   env: Record<string, string>,
+  launch: Launch = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [entry], {
+  const [command, ...args] = [
+    ...(launch.wrapper ?? []),
+    process.execPath,
+    ...(launch.nodeOptions ?? []),
+    entry,
+  ];
+  const child = spawn(command as string, args, {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: SERVER_HOST, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -83,9 +105,9 @@ export async function startServer(
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHealth(base, child, () => output);
-  if (CAN_PIN) {
+  const base = `http://${SERVER_HOST}:${port}`;
+  await waitForHealth(base, child, () => output, launch.startTimeoutMs ?? 30_000);
+  if (CAN_PIN && launch.pin !== false) {
     execFileSync('taskset', ['-a', '-p', '-c', String(SERVER_CORE), String(child.pid)], { stdio: 'ignore' });
   }
   return {
@@ -97,8 +119,13 @@ export async function startServer(
   };
 }
 
-async function waitForHealth(base: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+async function waitForHealth(
+  base: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output()}`);
     const ok = await fetch(`${base}/health`).then(
@@ -109,7 +136,7 @@ async function waitForHealth(base: string, child: ChildProcess, output: () => st
     await sleep(100);
   }
   child.kill('SIGKILL');
-  throw new Error(`server at ${base} did not answer /health within 30 s: ${output()}`);
+  throw new Error(`server at ${base} did not answer /health within ${timeoutMs / 1000} s: ${output()}`);
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
