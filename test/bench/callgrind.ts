@@ -110,12 +110,19 @@ export async function countInstructionsOverHttp(
 /**
  * How to start a server under callgrind, its dumps written to `dir`: `node --predictable`, which
  * keeps V8 from collecting garbage by the clock (its memory reducer collects when the process
- * looks idle, and a process slowed fiftyfold, waiting on Redis, looks idle at random), so that two
- * runs agree within about 1%. Not pinned: two servers are counted at once, one per core.
+ * looks idle, and a process slowed fiftyfold looks idle at random): runs of plain Apollo or
+ * Tollgate in memory then agree within about 1% (the Redis contenders' still vary, by up to 15%).
+ * Not pinned: two servers are counted at once, one per core.
  */
 export function underCallgrind(dir: string): Launch {
   return {
-    wrapper: ['valgrind', '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`],
+    // vgdb's pipes kept in `dir` too, so that a server killed mid-run leaves nothing in /tmp.
+    wrapper: [
+      'valgrind',
+      '--tool=callgrind',
+      `--callgrind-out-file=${join(dir, 'cg.out')}`,
+      `--vgdb-prefix=${join(dir, 'vgdb')}`,
+    ],
     nodeOptions: ['--predictable'],
     pin: false,
     startTimeoutMs: 300_000,
@@ -133,28 +140,44 @@ export async function countServerInstructions(
   send: (ops: number) => Promise<void>,
   counts: { warmUpOps: number; ops: number; runs: number },
 ): Promise<number[]> {
-  // vgdb, which callgrind_control talks through, names its pipes after the process's HOST: the
-  // server's, not this process's.
-  const callgrind = (command: string) =>
-    promisify(execFile)('callgrind_control', [command, String(server.pid)], {
-      env: { ...process.env, HOST: SERVER_HOST },
-    });
   await send(counts.warmUpOps);
   for (let run = 0; run < counts.runs; run++) {
-    await callgrind('--zero');
+    await callgrindControl(dir, server.pid, '--zero');
     await send(counts.ops);
-    await callgrind('--dump=measured');
+    await callgrindControl(dir, server.pid, '--dump=measured');
+    // callgrind_control says OK and exits 0 even when it never reached the process.
+    if (dumpsIn(dir).length !== run + 1) {
+      throw new Error(`callgrind_control did not reach the server (pid ${server.pid}): no dump written`);
+    }
   }
   return perOperation(`server ${server.pid}`, dir, counts.ops, counts.runs);
 }
 
-/** Each measured run's instructions per operation, from the dumps in `dir`, in run order. */
-function perOperation(what: string, dir: string, ops: number, runs: number): number[] {
-  // cg.out.1 … cg.out.N: one per measured run, in order (cg.out itself is the exit's dump).
-  const dumps = readdirSync(dir)
+/**
+ * Runs `callgrind_control <command> <pid>` for a server started {@link underCallgrind} with `dir`. vgdb, which it
+ * talks through, names its pipes after the user and host in the environment (`…-by-$USER-on-$HOST`,
+ * `???` for either when unset), so it is given the server's own: no USER or LOGNAME, its HOST.
+ */
+async function callgrindControl(dir: string, pid: number, command: string): Promise<void> {
+  const prefix = `--vgdb-prefix=${join(dir, 'vgdb')}`;
+  await promisify(execFile)('callgrind_control', [prefix, command, String(pid)], {
+    env: { PATH: process.env.PATH, HOST: SERVER_HOST },
+    timeout: 60_000,
+  });
+}
+
+/** The measured runs' dumps in `dir`, in run order: cg.out.1 … cg.out.N (cg.out itself is the exit's). */
+function dumpsIn(dir: string): string[] {
+  return readdirSync(dir)
     .map((name) => /^cg\.out\.(\d+)$/.exec(name))
     .filter((match): match is RegExpExecArray => match !== null)
-    .sort((a, b) => Number(a[1]) - Number(b[1]));
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map((match) => match[0]);
+}
+
+/** Each measured run's instructions per operation, from the dumps in `dir`, in run order. */
+function perOperation(what: string, dir: string, ops: number, runs: number): number[] {
+  const dumps = dumpsIn(dir);
   if (dumps.length !== runs) throw new Error(`${what}: ${dumps.length} dumps, expected ${runs}`);
-  return dumps.map((match) => instructionsOfDump(readFileSync(join(dir, match[0]), 'utf8')) / ops);
+  return dumps.map((name) => instructionsOfDump(readFileSync(join(dir, name), 'utf8')) / ops);
 }

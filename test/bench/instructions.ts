@@ -15,7 +15,8 @@
  * With `--http`, each contender's whole server, started as the bench starts it (Tollgate's is
  * `dist/main.js`, front, limits and drain included), runs under callgrind and is sent the
  * operations over HTTP one at a time (`countInstructionsOverHttp`): the path the CPU targets
- * measure, but for the kernel. About two minutes per contender.
+ * measure, but for the kernel. About two and a half minutes for a pair of contenders without Redis,
+ * four with it.
  *
  * Two contenders at a time on a 2-core machine (counts do not depend on sharing a core). Needs
  * valgrind.
@@ -33,6 +34,7 @@ import {
   RUNS,
 } from './callgrind.js';
 import { CONTENDER_IDS, type ContenderId } from './contenders.js';
+import { killServers } from './processes.js';
 import { SHAPES } from './queries.js';
 
 const DEFAULT_CONTENDERS = ['plain', 'floor-hooks', 'tollgate-memory'];
@@ -92,5 +94,13 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
+  // A failed contender's partner is still counting over HTTP: it must not outlive the command.
+  killServers();
   process.exit(1);
 });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killServers();
+    process.exit(130);
+  });
+}

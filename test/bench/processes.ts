@@ -98,6 +98,12 @@ export async function startServer(
   });
   live.add(child);
   child.once('exit', () => live.delete(child));
+  // A command that is not installed (valgrind) fails to spawn: said at once, not at the deadline.
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+    live.delete(child);
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -106,7 +112,13 @@ export async function startServer(
     output += chunk.toString();
   });
   const base = `http://${SERVER_HOST}:${port}`;
-  await waitForHealth(base, child, () => output, launch.startTimeoutMs ?? 30_000);
+  await waitForHealth(
+    base,
+    child,
+    () => output,
+    launch.startTimeoutMs ?? 30_000,
+    () => (spawnError ? new Error(`could not start ${command}: ${spawnError.message}`) : undefined),
+  );
   if (CAN_PIN && launch.pin !== false) {
     execFileSync('taskset', ['-a', '-p', '-c', String(SERVER_CORE), String(child.pid)], { stdio: 'ignore' });
   }
@@ -124,9 +136,12 @@ async function waitForHealth(
   child: ChildProcess,
   output: () => string,
   timeoutMs: number,
+  failedToSpawn: () => Error | undefined,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    const spawnError = failedToSpawn();
+    if (spawnError) throw spawnError;
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}: ${output()}`);
     const ok = await fetch(`${base}/health`).then(
       (response) => response.ok,
