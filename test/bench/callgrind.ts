@@ -154,9 +154,10 @@ export async function countServerInstructions(
 }
 
 /**
- * Runs `callgrind_control <command> <pid>` for a server started {@link underCallgrind} with `dir`. vgdb, which it
- * talks through, names its pipes after the user and host in the environment (`…-by-$USER-on-$HOST`,
- * `???` for either when unset), so it is given the server's own: no USER or LOGNAME, its HOST.
+ * Runs `callgrind_control <command> <pid>` for a server started {@link underCallgrind} with `dir`.
+ * vgdb, which it talks through, names its pipes after the user and host in the environment
+ * (`…-by-$USER-on-$HOST`, `???` for either when unset), so it is given the server's own: no USER
+ * or LOGNAME, its HOST.
  */
 async function callgrindControl(dir: string, pid: number, command: string): Promise<void> {
   const prefix = `--vgdb-prefix=${join(dir, 'vgdb')}`;
