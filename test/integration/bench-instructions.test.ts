@@ -55,4 +55,14 @@ describe('counting a server’s instructions over HTTP (npm run bench:instructio
       await server.stop();
     }
   });
+
+  it('refuses at once, naming it, a wrapper command that is not installed', async () => {
+    const started = startServer(
+      join(dir, 'none.mjs'),
+      await freePort(),
+      {},
+      { wrapper: ['tollgate-no-such-valgrind'] },
+    );
+    await expect(started).rejects.toThrow(/could not start tollgate-no-such-valgrind: .*ENOENT/);
+  });
 });
