@@ -185,6 +185,8 @@ export function maxNesting(limits: Pick<InputLimits, 'maxDepth'>): number {
 }
 
 function checkVariables(variables: unknown, limits: InputLimits): void {
+  // Most operations send none: `null` is 4 bytes, no nesting, within any limits.
+  if (variables === undefined || variables === null) return;
   const { maxVariablesBytes: maxBytes, maxVariablesDepth: maxDepth } = limits;
   const measure = measureJson(variables ?? null, { maxBytes, maxDepth });
   if (measure.exceeded === 'bytes') {
