@@ -48,6 +48,9 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       ? createCorsPolicy(options.cors.origins, { apiKeyHeader: options.cors.apiKeyHeader })
       : undefined;
 
+  const { limits } = options;
+  const beforeParse = limits ? (text: string) => checkBodyNesting(text, limits) : undefined;
+
   return async (request, response) => {
     // Read from a connection the drain has already ended: no answer can reach the client, so run
     // (and charge) nothing.
@@ -57,12 +60,12 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       if (!url) {
         return sendError(response, 400, 'BAD_REQUEST', 'The request target is not a path on this server.');
       }
-      if (
-        cors &&
-        (url.pathname === path || url.pathname === '/health') &&
-        answeredByCors(cors, request, response)
-      ) {
-        return;
+      // Whether CORS put headers on the answer already: Apollo's are then added to them one by one.
+      let corsHeaders = false;
+      if (cors && (url.pathname === path || url.pathname === '/health')) {
+        const outcome = applyCors(cors, request, response);
+        if (outcome === 'answered') return;
+        corsHeaders = outcome === 'headers';
       }
       if (url.pathname === '/health' && request.method === 'GET') {
         return sendJson(response, 200, { status: 'ok' });
@@ -72,12 +75,7 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
       if (url.pathname !== path) {
         return sendError(response, 404, 'NOT_FOUND', `Nothing here: GraphQL is served at ${path}.`);
       }
-      const { limits } = options;
-      const body = await readBody(
-        request,
-        maxBodyBytes,
-        limits ? (text) => checkBodyNesting(text, limits) : undefined,
-      );
+      const body = await readBody(request, maxBodyBytes, beforeParse);
       const method = request.method ?? 'GET';
       if (limits) checkRequestLimits({ method, body, search: url.search }, limits, options.schema);
       const headers = new HeaderMap();
@@ -88,7 +86,11 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
         httpGraphQLRequest: { method, headers, search: url.search, body },
         context: () => context(request),
       });
-      response.statusCode = result.status ?? 200;
+      const status = result.status ?? 200;
+      if (result.body.kind === 'complete' && !corsHeaders) {
+        return sendComplete(response, status, result.headers, result.body.string);
+      }
+      response.statusCode = status;
       for (const [name, value] of result.headers) {
         // CORS may have said `Vary: Origin` already; Apollo's own Vary must not erase it.
         const vary = name === 'vary' ? response.getHeader('vary') : undefined;
@@ -113,15 +115,33 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
 }
 
 /**
- * Applies the CORS policy: answers a preflight completely (true), or adds its headers to the
- * answer to come, whatever its status (false).
+ * A whole answer, its head written at once from Apollo's header fields: `setHeader` would
+ * validate, lower-case and store each field in the response's own map before writing the head
+ * from it, and Tollgate's answers carry four. Content-Length is set here, as Node sets it when
+ * `end` writes the head (with the head written first, Node would send the body chunked).
  */
-function answeredByCors(cors: CorsPolicy, request: IncomingMessage, response: ServerResponse): boolean {
+function sendComplete(response: ServerResponse, status: number, headers: HeaderMap, body: string): void {
+  const fields: string[] = [];
+  for (const [name, value] of headers) fields.push(name, value);
+  fields.push('content-length', String(Buffer.byteLength(body)));
+  response.writeHead(status, fields);
+  response.end(body);
+}
+
+/**
+ * Applies the CORS policy: answers a preflight completely (`answered`), adds its headers to the
+ * answer to come, whatever its status (`headers`), or does nothing (`none`: no Origin).
+ */
+function applyCors(
+  cors: CorsPolicy,
+  request: IncomingMessage,
+  response: ServerResponse,
+): 'answered' | 'headers' | 'none' {
   const decision = cors.decide(request.method, request.headers);
-  if (decision.kind === 'none') return false;
+  if (decision.kind === 'none') return 'none';
   if (decision.kind === 'request') {
     for (const [name, value] of Object.entries(decision.headers)) response.setHeader(name, value);
-    return false;
+    return 'headers';
   }
   if (decision.status === 204) {
     response.writeHead(204, decision.headers);
@@ -135,7 +155,7 @@ function answeredByCors(cors: CorsPolicy, request: IncomingMessage, response: Se
       'Pages of this origin may not call this API: the server does not list it for cross-origin requests.',
     );
   }
-  return true;
+  return 'answered';
 }
 
 function sendError(
