@@ -67,6 +67,9 @@ const BRACE_R = 0x7d;
  * is not JSON is measured all the same, and `JSON.parse` judges it afterwards.
  */
 export function jsonNestsDeeper(text: string, maxDepth: number): boolean {
+  // Nesting deeper than maxDepth takes more opening brackets than that: most bodies have a few,
+  // counted by the engine's own search far faster than the scan below reads every character.
+  if (!hasMoreOpenings(text, maxDepth)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -85,3 +88,17 @@ export function jsonNestsDeeper(text: string, maxDepth: number): boolean {
   }
   return false;
 }
+
+/** Whether `text` holds more than `count` opening brackets (`[` or `{`, in strings or not). */
+function hasMoreOpenings(text: string, count: number): boolean {
+  let found = 0;
+  for (const bracket of OPENINGS) {
+    for (let i = text.indexOf(bracket); i !== -1; i = text.indexOf(bracket, i + 1)) {
+      found += 1;
+      if (found > count) return true;
+    }
+  }
+  return false;
+}
+
+const OPENINGS = ['[', '{'] as const;

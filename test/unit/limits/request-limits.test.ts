@@ -137,6 +137,14 @@ describe('checkBodyNesting', () => {
     expect(jsonNestsDeeper(JSON.stringify({ a: '"', b: [[1]] }), 2)).toBe(true);
     expect(jsonNestsDeeper(`${'['.repeat(500_000)}${']'.repeat(500_000)}`, 34)).toBe(true);
   });
+
+  it('measures depth, not brackets: many side by side are as shallow as one', () => {
+    expect(jsonNestsDeeper(`[${'[],{},'.repeat(1000)}[]]`, 2)).toBe(false);
+    expect(jsonNestsDeeper(`[${'[],{},'.repeat(1000)}[{}]]`, 2)).toBe(true);
+    // As many openings as the depth allows, all nested: at the limit, not over it.
+    expect(jsonNestsDeeper('{"a":[{"b":[]}]}', 4)).toBe(false);
+    expect(jsonNestsDeeper('{"a":[{"b":[{}]}]}', 4)).toBe(true);
+  });
 });
 
 describe('measureJson', () => {
