@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { type IncomingMessage, type RequestListener, type ServerResponse, STATUS_CODES } from 'node:http';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { TollgateContext } from '../context.js';
@@ -61,11 +61,11 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
         return sendError(response, 400, 'BAD_REQUEST', 'The request target is not a path on this server.');
       }
       // Whether CORS put headers on the answer already: Apollo's are then added to them one by one.
-      let corsHeaders = false;
+      let corsAddedHeaders = false;
       if (cors && (url.pathname === path || url.pathname === '/health')) {
         const outcome = applyCors(cors, request, response);
         if (outcome === 'answered') return;
-        corsHeaders = outcome === 'headers';
+        corsAddedHeaders = outcome === 'headers';
       }
       if (url.pathname === '/health' && request.method === 'GET') {
         return sendJson(response, 200, { status: 'ok' });
@@ -87,8 +87,12 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
         context: () => context(request),
       });
       const status = result.status ?? 200;
-      if (result.body.kind === 'complete' && !corsHeaders) {
-        return sendComplete(response, status, result.headers, result.body.string);
+      if (
+        result.body.kind === 'complete' &&
+        !corsAddedHeaders &&
+        sentAtOnce(response, status, result.headers, result.body.string)
+      ) {
+        return;
       }
       response.statusCode = status;
       for (const [name, value] of result.headers) {
@@ -115,17 +119,26 @@ export function createRequestListener(options: RequestListenerOptions): RequestL
 }
 
 /**
- * A whole answer, its head written at once from Apollo's header fields: `setHeader` would
- * validate, lower-case and store each field in the response's own map before writing the head
- * from it, and Tollgate's answers carry four. Content-Length is set here, as Node sets it when
- * `end` writes the head (with the head written first, Node would send the body chunked).
+ * Sends a whole answer with its head written at once from Apollo's header fields, and says
+ * whether it did. `writeHead` checks each field as it writes it; `setHeader` checked, lower-cased
+ * and stored each one in the response's own map first, and the head was then written from that
+ * map (Tollgate's answers carry four fields). So `getHeader` finds none of them afterwards.
+ * Content-Length is set here, since with the head written first Node would send the body chunked.
+ * Left to the field-by-field path (false, nothing written): a status whose answer has no body
+ * (1xx, 204, 304), where Node leaves Content-Length out, and fields of Apollo's that frame the
+ * body themselves (an app's `extensions.http.headers`), which `setHeader` replaces.
  */
-function sendComplete(response: ServerResponse, status: number, headers: HeaderMap, body: string): void {
+function sentAtOnce(response: ServerResponse, status: number, headers: HeaderMap, body: string): boolean {
+  if (status < 200 || status === 204 || status === 304) return false;
   const fields: string[] = [];
-  for (const [name, value] of headers) fields.push(name, value);
+  for (const [name, value] of headers) {
+    if (name === 'content-length' || name === 'transfer-encoding') return false;
+    fields.push(name, value);
+  }
   fields.push('content-length', String(Buffer.byteLength(body)));
   response.writeHead(status, fields);
   response.end(body);
+  return true;
 }
 
 /**
@@ -170,6 +183,9 @@ function sendError(
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   if (response.headersSent) return void response.end();
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  // The reason phrase named: a `writeHead` that threw on a bad field left its own behind.
+  response.writeHead(status, STATUS_CODES[status] ?? 'unknown', {
+    'content-type': 'application/json; charset=utf-8',
+  });
   response.end(JSON.stringify(body));
 }

@@ -1,6 +1,12 @@
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
+import { PassThrough } from 'node:stream';
+import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { createLogger } from '../../../src/logger.js';
+import { createTollgateServer, type TollgateServer } from '../../../src/serve/create-server.js';
+import { createTollgate } from '../../../src/tollgate.js';
+import { type RunningTollgate, startTollgate, temporaryKeysFile } from '../../support/tollgate.js';
 import { send } from '../hostile/raw-http.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -52,5 +58,75 @@ describe('an answer as the front writes it: Apolloâ€™s header fields, Tollgateâ€
     } finally {
       agent.destroy();
     }
+  });
+});
+
+describe('answers whose status has no body, as an app may set them', () => {
+  let server: TollgateServer;
+  let url: string;
+  beforeAll(async () => {
+    // An app's resolver may answer with its own status (Apollo's `extensions.http`).
+    const tollgate = await createTollgate({
+      typeDefs: ['type Query { nothing: String, badHeader: String }'],
+      resolvers: {
+        Query: {
+          nothing: () => {
+            throw new GraphQLError('Nothing to send.', { extensions: { http: { status: 204 } } });
+          },
+          badHeader: () => {
+            const headers = new Map([['x-note', 'two\nlines']]);
+            throw new GraphQLError('A field Node will not write.', { extensions: { http: { headers } } });
+          },
+        },
+      },
+      config: loadConfig({ TOLLGATE_KEYS_FILE: temporaryKeysFile() }),
+      logger: createLogger({ destination: new PassThrough() }),
+    });
+    server = await createTollgateServer({ tollgate });
+    url = (await server.listen(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
+  });
+  afterAll(() => server.stop());
+
+  it('a 204 carries no Content-Length and no body, and the connection serves the next request', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const body = JSON.stringify({ query: '{ nothing }' });
+      for (let i = 0; i < 2; i++) {
+        const answer = await send(url, { headers: JSON_HEADERS, body, agent });
+        expect(answer.status).toBe(204);
+        expect(answer.headers['content-length']).toBeUndefined();
+        expect(answer.text).toBe('');
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('a field Node refuses to write: 500 with its own reason phrase and a coded JSON body', async () => {
+    const body = JSON.stringify({ query: '{ badHeader }' });
+    const answer = await new Promise<{ status?: number; reason?: string; text: string }>(
+      (resolve, reject) => {
+        const req = request(url, { method: 'POST', headers: JSON_HEADERS }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode,
+              reason: res.statusMessage,
+              text,
+            }),
+          );
+        });
+        req.on('error', reject);
+        req.end(body);
+      },
+    );
+    expect(answer.status).toBe(500);
+    expect(answer.reason).toBe('Internal Server Error');
+    expect(JSON.parse(answer.text)).toMatchObject({
+      errors: [{ extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
   });
 });
