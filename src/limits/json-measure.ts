@@ -59,6 +59,7 @@ const BRACKET_L = 0x5b;
 const BRACKET_R = 0x5d;
 const BRACE_L = 0x7b;
 const BRACE_R = 0x7d;
+const OPENINGS = ['[', '{'] as const;
 
 /**
  * Whether JSON text nests arrays and objects more than `maxDepth` deep, read as characters and
@@ -100,5 +101,3 @@ function hasMoreOpenings(text: string, count: number): boolean {
   }
   return false;
 }
-
-const OPENINGS = ['[', '{'] as const;

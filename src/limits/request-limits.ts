@@ -185,10 +185,10 @@ export function maxNesting(limits: Pick<InputLimits, 'maxDepth'>): number {
 }
 
 function checkVariables(variables: unknown, limits: InputLimits): void {
-  // Most operations send none: `null` is 4 bytes, no nesting, within any limits.
+  // Most operations send none: nothing to measure.
   if (variables === undefined || variables === null) return;
   const { maxVariablesBytes: maxBytes, maxVariablesDepth: maxDepth } = limits;
-  const measure = measureJson(variables ?? null, { maxBytes, maxDepth });
+  const measure = measureJson(variables, { maxBytes, maxDepth });
   if (measure.exceeded === 'bytes') {
     throw new RequestRefusal(
       'VARIABLES_TOO_LARGE',
