@@ -11,7 +11,7 @@ import type { IdentifyClient } from '../../src/identity/identify.js';
 import type { LimiterStore } from '../../src/limiter/store.js';
 import { createLogger } from '../../src/logger.js';
 import { createTollgateServer } from '../../src/serve/create-server.js';
-import { createTollgate } from '../../src/tollgate.js';
+import { createTollgate, type TollgateOptions } from '../../src/tollgate.js';
 
 const PROJECT_ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -44,6 +44,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** SDL replacing the demo's (schema/bookstore); Tollgate's own SDL is added as always. */
   typeDefs?: string[];
+  /** Resolvers of `typeDefs` (the app's own); default the demo's. */
+  resolvers?: TollgateOptions['resolvers'];
   /** The app's identity hook (`createTollgate`'s `identifyClient`). */
   identifyClient?: IdentifyClient;
 }
@@ -65,7 +67,7 @@ export async function startTollgate(options: StartOptions = {}): Promise<Running
   // Built as `npm start` builds it (src/serve), with the test's configuration and logs.
   const tollgate = await createTollgate({
     typeDefs: options.typeDefs ?? bookstore.typeDefs,
-    resolvers: bookstore.createResolvers(),
+    resolvers: options.resolvers ?? bookstore.createResolvers(),
     config,
     logger,
     ...(options.identifyClient ? { identifyClient: options.identifyClient } : {}),

@@ -1,12 +1,7 @@
 import { Agent, request } from 'node:http';
-import { PassThrough } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
-import { createLogger } from '../../../src/logger.js';
-import { createTollgateServer, type TollgateServer } from '../../../src/serve/create-server.js';
-import { createTollgate } from '../../../src/tollgate.js';
-import { type RunningTollgate, startTollgate, temporaryKeysFile } from '../../support/tollgate.js';
+import { type RunningTollgate, startTollgate } from '../../support/tollgate.js';
 import { send } from '../hostile/raw-http.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -61,12 +56,11 @@ describe('an answer as the front writes it: Apollo’s header fields, Tollgate�
   });
 });
 
-describe('answers whose status has no body, as an app may set them', () => {
-  let server: TollgateServer;
-  let url: string;
+describe('answers an app shapes through Apollo’s extensions.http: a status without a body, a field Node refuses', () => {
+  let tollgate: RunningTollgate;
   beforeAll(async () => {
     // An app's resolver may answer with its own status (Apollo's `extensions.http`).
-    const tollgate = await createTollgate({
+    tollgate = await startTollgate({
       typeDefs: ['type Query { nothing: String, badHeader: String }'],
       resolvers: {
         Query: {
@@ -79,20 +73,16 @@ describe('answers whose status has no body, as an app may set them', () => {
           },
         },
       },
-      config: loadConfig({ TOLLGATE_KEYS_FILE: temporaryKeysFile() }),
-      logger: createLogger({ destination: new PassThrough() }),
     });
-    server = await createTollgateServer({ tollgate });
-    url = (await server.listen(0, '127.0.0.1')).replace('localhost', '127.0.0.1');
   });
-  afterAll(() => server.stop());
+  afterAll(() => tollgate.stop());
 
   it('a 204 carries no Content-Length and no body, and the connection serves the next request', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const body = JSON.stringify({ query: '{ nothing }' });
       for (let i = 0; i < 2; i++) {
-        const answer = await send(url, { headers: JSON_HEADERS, body, agent });
+        const answer = await send(tollgate.url, { headers: JSON_HEADERS, body, agent });
         expect(answer.status).toBe(204);
         expect(answer.headers['content-length']).toBeUndefined();
         expect(answer.text).toBe('');
@@ -106,7 +96,7 @@ describe('answers whose status has no body, as an app may set them', () => {
     const body = JSON.stringify({ query: '{ badHeader }' });
     const answer = await new Promise<{ status?: number; reason?: string; text: string }>(
       (resolve, reject) => {
-        const req = request(url, { method: 'POST', headers: JSON_HEADERS }, (res) => {
+        const req = request(tollgate.url, { method: 'POST', headers: JSON_HEADERS }, (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => {
             text += chunk.toString();
