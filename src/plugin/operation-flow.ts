@@ -18,6 +18,7 @@
 import type {
   GraphQLRequestContext,
   GraphQLRequestContextDidResolveOperation,
+  GraphQLRequestContextResponseForOperation,
   GraphQLRequestContextWillSendResponse,
   GraphQLRequestListener,
 } from '@apollo/server';
@@ -40,14 +41,22 @@ import {
   throttledError,
   tooExpensiveError,
 } from '../errors.js';
-import { type LimiterStore, StoreUnavailableError, type WindowTake } from '../limiter/store.js';
+import {
+  type ChargeRequest,
+  type ChargeResult,
+  type ConcurrencyLimit,
+  type LimiterStore,
+  StoreUnavailableError,
+  type WindowGrant,
+  type WindowTake,
+} from '../limiter/store.js';
 import type { Logger } from '../logger.js';
 import type { OperationEvent, TollgateEvents } from '../observe/events.js';
 import { isIntrospectionOnly } from '../sandbox/introspection-only.js';
 import { leaveBatch } from './batch-status.js';
 import { executeDryRun, isDryRun } from './dry-run.js';
 import { bucketPolicy, type Feedback, rateLimitStatus, tellClient, wholeSeconds } from './feedback.js';
-import { type FieldGrants, grantsFor, plannedWindows } from './field-grants.js';
+import { type FieldGrants, grantsFor, type PlannedWindow, plannedWindows } from './field-grants.js';
 import type { Refunds } from './refunds.js';
 import { concurrencyLimit, waitTurn } from './shaping.js';
 
@@ -175,21 +184,43 @@ export function operationListener(flow: FlowConfig): GraphQLRequestListener<Toll
       );
     },
 
-    async responseForOperation(rc) {
-      if (state?.kind !== 'dry_run') return null;
-      const { schema, document, operation, contextValue, request } = rc;
-      const result = await executeDryRun(schema, document, operation, contextValue, request.variables);
-      return { http: rc.response.http, body: { kind: 'single', singleResult: result } };
+    // Not `async`, like willSendResponse: Apollo awaits these hooks on every operation, and an
+    // operation that is no dry run (nearly all) need not make a promise of its own for Apollo to await.
+    responseForOperation(rc) {
+      if (state?.kind !== 'dry_run') return NO_RESPONSE;
+      return respondToDryRun(rc);
     },
 
-    async willSendResponse(rc) {
-      if (state) settle(flow, rc, state);
-      if (rc.requestIsBatched) leaveBatch(rc.response.http, state?.kind === 'throttled' ? state : undefined);
+    willSendResponse(rc) {
+      try {
+        if (state) settle(flow, rc, state);
+        if (rc.requestIsBatched)
+          leaveBatch(rc.response.http, state?.kind === 'throttled' ? state : undefined);
+        return DONE;
+      } catch (error) {
+        // As an `async` hook would fail: Apollo calls every listener's hook before it awaits them.
+        return Promise.reject(error);
+      }
     },
   };
 }
 
-/** Price, then too expensive | dry run | charge: where the operation stands before it runs. */
+/** A dry run's answer: its `rateLimit` field alone, executed. */
+async function respondToDryRun(rc: GraphQLRequestContextResponseForOperation<TollgateContext>) {
+  const { schema, document, operation, contextValue, request } = rc;
+  const result = await executeDryRun(schema, document, operation, contextValue, request.variables);
+  return { http: rc.response.http, body: { kind: 'single' as const, singleResult: result } };
+}
+
+// Settled once, shared by every operation: awaiting a settled promise needs no new one.
+const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Price, then too expensive | dry run | charge: where the operation stands before it runs. The
+ * charge is built and read synchronously around the store's one `await`: every `async` function
+ * suspended there would be one more object to allocate and promise to settle, on every operation.
+ */
 async function admit(
   flow: FlowConfig,
   rc: GraphQLRequestContextDidResolveOperation<TollgateContext>,
@@ -200,7 +231,13 @@ async function admit(
   // One try, no wrapper function: this is every operation's path to the store.
   let state: OperationState;
   try {
-    state = dryRun ? await peek(flow, rc, priced.price) : await charge(flow, rc, priced.price);
+    if (dryRun) {
+      state = await peek(flow, rc, priced.price);
+    } else {
+      const charge = chargeOf(flow, rc, priced.price);
+      state = chargedState(flow, charge, await flow.store.charge(charge.request));
+      if (state.kind !== 'served' && !flow.enforce) state = await serveAnyway(flow, charge, state);
+    }
   } catch (error) {
     state = unavailable(flow, priced.price, error);
   }
@@ -257,77 +294,105 @@ async function peek(
   return { kind: 'dry_run', price, bucket };
 }
 
+/** One operation's charge: the store's request, and the windows its grants are read against. */
+interface Charge {
+  readonly request: ChargeRequest;
+  readonly price: Price;
+  readonly windows: readonly PlannedWindow[];
+  readonly concurrency: ConcurrencyLimit | null;
+}
+
 /**
- * Takes the price from the client's bucket and the planned `@rateLimit` calls from their windows,
- * in one store call. Over budget: throttled, nothing taken; in measure mode served anyway, still
- * within the strict field windows (a second call takes their calls alone).
+ * What to take in one store call: the price from the client's bucket and the planned `@rateLimit`
+ * calls from their windows.
  */
-async function charge(
+function chargeOf(
   flow: FlowConfig,
   rc: GraphQLRequestContextDidResolveOperation<TollgateContext>,
   price: Price,
-): Promise<OperationState> {
-  const client = rc.contextValue.client.id;
+): Charge {
   const plan = price.analysis ? planOfAnalysis(flow.costModel, price.analysis, flow.isTracked) : [];
   const windows = plannedWindows(plan, flow.rateLimitRules);
   const takes = windows.length === 0 ? NO_TAKES : windows.map((window) => window.take);
-  const costMilli = price.estimatedCost * 1000;
   const concurrency = concurrencyLimit(price.tier, flow.concurrencyLeaseMs);
-  const charged = await flow.store.charge({
-    client,
+  const request: ChargeRequest = {
+    client: rc.contextValue.client.id,
     bucket: bucketPolicy(price.tier),
-    costMilli,
+    costMilli: price.estimatedCost * 1000,
     windows: takes,
     // An operation that calls @rateLimit fields does not wait: its windows count its calls when it
     // is charged, and a call run up to maxWaitMs later could fall outside the span it was counted in.
     maxWaitMs: takes.some((take) => take.count > 0) ? 0 : (price.tier.maxWaitMs ?? 0),
     concurrency,
-  });
-  const bucket: Bucket = { remainingMilli: charged.remainingMilli, fullAfterMs: charged.fullAfterMs };
-  const onRefused = (rule: RateLimitRule) =>
-    flow.events.fieldRefused?.({ coordinate: rule.coordinate, tier: price.tierName, client });
+  };
+  return { request, price, windows, concurrency };
+}
+
+/** Served, throttled (nothing taken) or concurrency-limited, as the store's answer to the charge says. */
+function chargedState(flow: FlowConfig, charge: Charge, charged: ChargeResult): OperationState {
+  const { price, concurrency } = charge;
   if (charged.allowed) {
-    const grants = grantsFor(client, flow.store, windows, charged.windows, onRefused);
+    const grants = grantsOf(flow, charge, charged.windows);
     if (concurrency) flow.events.slotHeld?.({ tier: price.tierName, delta: 1 });
     const { reservation, waitMs } = charged;
     const slot = concurrency !== null;
-    return { kind: 'served', price, bucket, reservation, bucketCharged: true, grants, slot, waitMs };
+    // The store's answer is the bucket: no copy of its two fields on every operation.
+    return { kind: 'served', price, bucket: charged, reservation, bucketCharged: true, grants, slot, waitMs };
   }
-  const refused: OperationState =
-    charged.refusedBy === 'concurrency' && concurrency
-      ? // A slot may free any moment: a short Retry-After.
-        { kind: 'concurrency_limited', price, limit: concurrency.max, retryAfterSec: 1 }
-      : {
-          kind: 'throttled',
-          price,
-          bucket,
-          retryAfterSec: wholeSeconds(charged.retryAfterMs),
-          retryAfterMs: charged.retryAfterMs,
-        };
-  if (flow.enforce) return refused;
+  return charged.refusedBy === 'concurrency' && concurrency
+    ? // A slot may free any moment: a short Retry-After.
+      { kind: 'concurrency_limited', price, limit: concurrency.max, retryAfterSec: 1 }
+    : {
+        kind: 'throttled',
+        price,
+        bucket: charged,
+        retryAfterSec: wholeSeconds(charged.retryAfterMs),
+        retryAfterMs: charged.retryAfterMs,
+      };
+}
+
+/**
+ * Measure mode, over budget: served anyway, still within the strict field windows. A second call
+ * takes nothing from the bucket (a look, cost 0, which also reads it when concurrency refused
+ * before the bucket was read) but takes the windows' grants: the unused ones go back.
+ */
+async function serveAnyway(
+  flow: FlowConfig,
+  charge: Charge,
+  refused: OperationState,
+): Promise<OperationState> {
+  const { price, request } = charge;
   flow.logger.info(
     { reason: refused.kind, cost: price.estimatedCost, tier: price.tierName, enforce: false },
     refused.kind === 'throttled' ? 'would throttle' : 'would limit concurrency',
   );
-  // Nothing from the bucket (a look, cost 0, which also reads it when concurrency refused before the
-  // bucket was read), but the windows' grants are taken: the unused ones go back.
   const windowsOnly = await flow.store.charge({
-    client,
-    bucket: bucketPolicy(price.tier),
+    client: request.client,
+    bucket: request.bucket,
     costMilli: 0,
-    windows: takes,
+    windows: request.windows,
   });
-  const grants = grantsFor(client, flow.store, windows, windowsOnly.windows, onRefused);
   return {
     kind: 'served',
     price,
-    bucket: { remainingMilli: windowsOnly.remainingMilli, fullAfterMs: windowsOnly.fullAfterMs },
+    bucket: windowsOnly,
     reservation: windowsOnly.reservation,
     bucketCharged: false,
-    grants,
+    grants: grantsOf(flow, charge, windowsOnly.windows),
     slot: false,
     waitMs: 0,
   };
+}
+
+/** The operation's grants, each refused field call told to the events. */
+function grantsOf(flow: FlowConfig, charge: Charge, granted: readonly WindowGrant[]): FieldGrants {
+  const client = charge.request.client;
+  const { tierName } = charge.price;
+  const { fieldRefused } = flow.events;
+  const onRefused = fieldRefused
+    ? (rule: RateLimitRule) => fieldRefused({ coordinate: rule.coordinate, tier: tierName, client })
+    : undefined;
+  return grantsFor(client, flow.store, charge.windows, granted, onRefused);
 }
 
 /**

@@ -15,13 +15,14 @@ export function createEmptyHooksPlugin(): ApolloServerPlugin<TollgateContext> {
     async requestDidStart() {
       return {
         async didResolveOperation() {},
-        async responseForOperation() {
-          return null;
+        // Not `async`, as in Tollgate's plugin: a floor must not pay for a promise Tollgate does not make.
+        responseForOperation() {
+          return NO_RESPONSE;
         },
-        async willSendResponse({ response }) {
+        willSendResponse({ response }) {
           response.http.headers.set('ratelimit-policy', '"anonymous";q=500;w=20;tollgate-qu="points"');
           response.http.headers.set('ratelimit', '"anonymous";r=499;t=1');
-          if (response.body.kind !== 'single') return;
+          if (response.body.kind !== 'single') return DONE;
           response.body.singleResult.extensions = {
             ...response.body.singleResult.extensions,
             cost: {
@@ -30,11 +31,15 @@ export function createEmptyHooksPlugin(): ApolloServerPlugin<TollgateContext> {
               throttleStatus: { maximumAvailable: 500, currentlyAvailable: 499, restoreRate: 25 },
             },
           };
+          return DONE;
         },
       };
     },
   };
 }
+
+const NO_RESPONSE: Promise<null> = Promise.resolve(null);
+const DONE: Promise<void> = Promise.resolve();
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
