@@ -98,6 +98,15 @@ describe('checkRequestLimits', () => {
     expect(refusal('GET', undefined, search)?.code).toBe('VARIABLES_TOO_LARGE');
   });
 
+  it('measures no absent variables: an operation without them passes the smallest maxVariablesBytes', () => {
+    const limits = { ...LIMITS, maxVariablesBytes: 1 };
+    const check = (body: unknown) => () => checkRequestLimits({ method: 'POST', body, search: '' }, limits);
+    expect(check(op)).not.toThrow();
+    expect(check({ ...op, variables: null })).not.toThrow();
+    // Any variables sent are measured, an empty object's two bytes too.
+    expect(check({ ...op, variables: {} })).toThrow(expect.objectContaining({ code: 'VARIABLES_TOO_LARGE' }));
+  });
+
   it('refuses repeated selections past maxRepeatedSelections before Apollo parses, a whole batch at once', () => {
     const limits = { ...LIMITS, maxDocumentBytes: 100_000, maxRepeatedSelections: 3 };
     const check = (body: unknown) => {
