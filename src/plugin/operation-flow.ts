@@ -228,13 +228,15 @@ async function admit(
   const priced = price(flow, rc);
   if (priced.kind === 'too_expensive') return priced;
   const dryRun = rc.operation !== undefined && isDryRun(rc.operation, rc.request.variables ?? NO_VARIABLES);
+  // Built before the try: a plan too large to take (QUERY_TOO_COMPLEX) is the client's error, 400,
+  // where the try turns what fails in the store into 503.
+  const charge = dryRun ? null : chargeOf(flow, rc, priced.price);
   // One try, no wrapper function: this is every operation's path to the store.
   let state: OperationState;
   try {
-    if (dryRun) {
+    if (charge === null) {
       state = await peek(flow, rc, priced.price);
     } else {
-      const charge = chargeOf(flow, rc, priced.price);
       state = chargedState(flow, charge, await flow.store.charge(charge.request));
       if (state.kind !== 'served' && !flow.enforce) state = await serveAnyway(flow, charge, state);
     }

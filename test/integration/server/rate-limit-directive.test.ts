@@ -85,6 +85,31 @@ describe.each(['redis', 'memory'] as const)('@rateLimit on the %s store', (store
   });
 });
 
+describe('@rateLimit plans too large to price', () => {
+  let tollgate: RunningTollgate;
+  beforeAll(async () => {
+    // Room for 101 aliases and their price: what refuses the operation must be its plan alone.
+    const env = {
+      TOLLGATE_MAX_ALIASES: '200',
+      TOLLGATE_TIER_ANONYMOUS_CAPACITY: '100000',
+      TOLLGATE_TIER_ANONYMOUS_MAX_COST: '100000',
+    };
+    tollgate = await startTollgate({ env });
+  });
+  afterAll(() => tollgate.stop());
+
+  it("answers an operation with more distinct rate-limited calls than the plan takes 400 QUERY_TOO_COMPLEX, the client's error, not the limiter's", async () => {
+    const calls = Array.from(
+      { length: 101 },
+      (_, i) => `l${i}: login(username: "u${i}", password: "p") { ok }`,
+    );
+    const answer = await postGraphQL(tollgate.url, `mutation { ${calls.join(' ')} }`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors?.map((error) => error.extensions?.code)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(tollgate.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+});
+
 describe('@rateLimit under concurrency, on Redis', () => {
   let tollgate: RunningTollgate;
   beforeAll(async () => {
