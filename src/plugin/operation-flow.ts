@@ -91,7 +91,10 @@ export interface Price {
   readonly analysis: OperationAnalysis | null;
 }
 
-/** The client's bucket as a store call reported it. */
+/**
+ * The client's bucket as a store call reported it: often the store's whole answer, read through
+ * this type. Name its fields; never spread, log or send it whole.
+ */
 interface Bucket {
   readonly remainingMilli: number;
   readonly fullAfterMs: number;
@@ -142,6 +145,9 @@ export type OperationState =
       readonly retryAfterMs: number;
     }
   | { readonly kind: 'unavailable'; readonly price: Price; readonly retryAfterSec: number };
+
+/** What a charge the store refused leaves the operation at. */
+type Refused = Extract<OperationState, { kind: 'throttled' | 'concurrency_limited' }>;
 
 /** What pricing found: an operation to charge, or one no bucket of its tier may hold. */
 type Priced =
@@ -218,8 +224,9 @@ const DONE: Promise<void> = Promise.resolve();
 
 /**
  * Price, then too expensive | dry run | charge: where the operation stands before it runs. The
- * charge is built and read synchronously around the store's one `await`: every `async` function
- * suspended there would be one more object to allocate and promise to settle, on every operation.
+ * charge is built and read synchronously around the store's `await` (a second store call only in
+ * measure mode, over budget): every `async` function suspended there would be one more object to
+ * allocate and promise to settle, on every operation.
  */
 async function admit(
   flow: FlowConfig,
@@ -228,8 +235,9 @@ async function admit(
   const priced = price(flow, rc);
   if (priced.kind === 'too_expensive') return priced;
   const dryRun = rc.operation !== undefined && isDryRun(rc.operation, rc.request.variables ?? NO_VARIABLES);
-  // Built before the try: a plan too large to take (QUERY_TOO_COMPLEX) is the client's error, 400,
-  // where the try turns what fails in the store into 503.
+  // Built before the try, as the price is: a plan too large to take (QUERY_TOO_COMPLEX) is the
+  // client's error, 400, where the try turns what fails in the store into 503. (So is anything else
+  // thrown here: a bug reaches Apollo as a 500, not as a limiter outage.)
   const charge = dryRun ? null : chargeOf(flow, rc, priced.price);
   // One try, no wrapper function: this is every operation's path to the store.
   let state: OperationState;
@@ -237,8 +245,8 @@ async function admit(
     if (charge === null) {
       state = await peek(flow, rc, priced.price);
     } else {
-      state = chargedState(flow, charge, await flow.store.charge(charge.request));
-      if (state.kind !== 'served' && !flow.enforce) state = await serveAnyway(flow, charge, state);
+      const charged = chargedState(flow, charge, await flow.store.charge(charge.request));
+      state = charged.kind === 'served' || flow.enforce ? charged : await serveAnyway(flow, charge, charged);
     }
   } catch (error) {
     state = unavailable(flow, priced.price, error);
@@ -330,8 +338,15 @@ function chargeOf(
   return { request, price, windows, concurrency };
 }
 
-/** Served, throttled (nothing taken) or concurrency-limited, as the store's answer to the charge says. */
-function chargedState(flow: FlowConfig, charge: Charge, charged: ChargeResult): OperationState {
+/**
+ * Served (a held slot told to the events), throttled (nothing taken) or concurrency-limited, as
+ * the store's answer to the charge says.
+ */
+function chargedState(
+  flow: FlowConfig,
+  charge: Charge,
+  charged: ChargeResult,
+): Extract<OperationState, { kind: 'served' }> | Refused {
   const { price, concurrency } = charge;
   if (charged.allowed) {
     const grants = grantsOf(flow, charge, charged.windows);
@@ -358,11 +373,7 @@ function chargedState(flow: FlowConfig, charge: Charge, charged: ChargeResult): 
  * takes nothing from the bucket (a look, cost 0, which also reads it when concurrency refused
  * before the bucket was read) but takes the windows' grants: the unused ones go back.
  */
-async function serveAnyway(
-  flow: FlowConfig,
-  charge: Charge,
-  refused: OperationState,
-): Promise<OperationState> {
+async function serveAnyway(flow: FlowConfig, charge: Charge, refused: Refused): Promise<OperationState> {
   const { price, request } = charge;
   flow.logger.info(
     { reason: refused.kind, cost: price.estimatedCost, tier: price.tierName, enforce: false },
@@ -390,10 +401,8 @@ async function serveAnyway(
 function grantsOf(flow: FlowConfig, charge: Charge, granted: readonly WindowGrant[]): FieldGrants {
   const client = charge.request.client;
   const { tierName } = charge.price;
-  const { fieldRefused } = flow.events;
-  const onRefused = fieldRefused
-    ? (rule: RateLimitRule) => fieldRefused({ coordinate: rule.coordinate, tier: tierName, client })
-    : undefined;
+  const onRefused = (rule: RateLimitRule) =>
+    flow.events.fieldRefused?.({ coordinate: rule.coordinate, tier: tierName, client });
   return grantsFor(client, flow.store, charge.windows, granted, onRefused);
 }
 
