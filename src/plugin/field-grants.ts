@@ -145,7 +145,7 @@ export function grantsFor(
   store: LimiterStore,
   windows: readonly PlannedWindow[],
   granted: readonly WindowGrant[],
-  onRefused?: (rule: RateLimitRule) => void,
+  onRefused: (rule: RateLimitRule) => void,
 ): FieldGrants {
   const grants = new FieldGrants(client, store, onRefused);
   windows.forEach((window, i) => {
